@@ -1,0 +1,1 @@
+//! ferrokey-cmdtable (in progress).

@@ -1,0 +1,1 @@
+//! ferrokey-config (in progress).
