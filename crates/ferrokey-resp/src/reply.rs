@@ -32,7 +32,10 @@ pub struct ReplyBuf {
 
 impl ReplyBuf {
     pub fn new(protocol: Protocol) -> Self {
-        ReplyBuf { buf: Vec::with_capacity(16 * 1024), protocol }
+        ReplyBuf {
+            buf: Vec::with_capacity(16 * 1024),
+            protocol,
+        }
     }
 
     pub fn protocol(&self) -> Protocol {
@@ -125,9 +128,17 @@ impl ReplyBuf {
         self.line_sanitized(text.as_bytes());
     }
 
+    /// An error reply from bytes (an error text may quote client bytes that are not UTF-8).
+    /// Like `error`, the text carries its own code and CR/LF are replaced by spaces.
+    pub fn error_bytes(&mut self, text: &[u8]) {
+        self.buf.push(b'-');
+        self.line_sanitized(text);
+    }
+
     fn line_sanitized(&mut self, text: &[u8]) {
         for &b in text {
-            self.buf.push(if b == b'\r' || b == b'\n' { b' ' } else { b });
+            self.buf
+                .push(if b == b'\r' || b == b'\n' { b' ' } else { b });
         }
         self.buf.extend_from_slice(b"\r\n");
     }
@@ -274,19 +285,28 @@ impl ReplyBuf {
 
     /// Starts an array whose length is known only after its elements are written.
     pub fn deferred_array(&mut self) -> Deferred {
-        Deferred { pos: self.buf.len(), kind: b'*' }
+        Deferred {
+            pos: self.buf.len(),
+            kind: b'*',
+        }
     }
 
     /// Starts a map whose number of pairs is known only after they are written.
     pub fn deferred_map(&mut self) -> Deferred {
         let kind = if self.is_resp3() { b'%' } else { b'*' };
-        Deferred { pos: self.buf.len(), kind }
+        Deferred {
+            pos: self.buf.len(),
+            kind,
+        }
     }
 
     /// Starts a set whose length is known only after its elements are written.
     pub fn deferred_set(&mut self) -> Deferred {
         let kind = if self.is_resp3() { b'~' } else { b'*' };
-        Deferred { pos: self.buf.len(), kind }
+        Deferred {
+            pos: self.buf.len(),
+            kind,
+        }
     }
 
     /// Completes a deferred header with the number of elements (pairs, for maps) written.
@@ -305,7 +325,11 @@ impl ReplyBuf {
 
     /// Completes a deferred map given the number of pairs written (doubles it for RESP2).
     pub fn finish_deferred_map(&mut self, deferred: Deferred, pairs: usize) {
-        let count = if deferred.kind == b'*' { pairs * 2 } else { pairs };
+        let count = if deferred.kind == b'*' {
+            pairs * 2
+        } else {
+            pairs
+        };
         self.finish_deferred(deferred, count);
     }
 }

@@ -1,0 +1,245 @@
+//! Clients: the per-connection state a connection task owns, and the shared handle other
+//! connections see (CLIENT LIST, CLIENT KILL, MONITOR).
+//!
+//! `ClientState` is touched only by its own task, so it needs no locks. `ClientHandle` holds what
+//! others read or signal: counters as atomics, the few strings behind a small mutex, the kill
+//! flag, and the channel that carries asynchronous output (MONITOR lines) to the task.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU16, AtomicU32, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+use ferrokey_resp::Protocol;
+use parking_lot::Mutex;
+use tokio::sync::{mpsc, Notify};
+
+use crate::server::unix_time_ms;
+
+/// How a client connected.
+#[derive(Clone, Debug)]
+pub enum Peer {
+    Tcp { addr: SocketAddr, local: SocketAddr },
+    Unix { path: String },
+}
+
+/// CLIENT REPLY mode.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum ReplyMode {
+    #[default]
+    On,
+    Off,
+    /// Skip the reply of the next command only.
+    SkipNext,
+    /// Skipping the reply of the command being executed now.
+    Skipping,
+}
+
+/// Strings of a client that others read.
+#[derive(Default, Clone)]
+pub struct ClientStrings {
+    pub name: Vec<u8>,
+    pub lib_name: Vec<u8>,
+    pub lib_ver: Vec<u8>,
+}
+
+/// Asynchronous output for a client: lines other connections produce for it.
+pub enum Push {
+    /// Bytes already encoded for the client's protocol.
+    Encoded(Vec<u8>),
+}
+
+pub struct ClientHandle {
+    pub id: u64,
+    pub peer: Peer,
+    pub fd: i32,
+    pub created: Instant,
+    pub strings: Mutex<ClientStrings>,
+    pub db: AtomicU32,
+    pub protocol_version: AtomicU32,
+    /// Command table id of the last command (u16::MAX: none yet).
+    pub last_command_id: AtomicU16,
+    pub last_interaction_ms: AtomicI64,
+    pub query_buffer_bytes: AtomicU64,
+    pub query_buffer_free_bytes: AtomicU64,
+    pub output_buffer_bytes: AtomicU64,
+    pub net_input_bytes: AtomicU64,
+    pub net_output_bytes: AtomicU64,
+    pub commands_processed: AtomicU64,
+    pub is_monitor: AtomicBool,
+    pub no_evict: AtomicBool,
+    pub no_touch: AtomicBool,
+    pub in_multi_count: AtomicI64,
+    killed: AtomicBool,
+    kill_signal: Notify,
+    push_tx: mpsc::UnboundedSender<Push>,
+}
+
+impl ClientHandle {
+    pub fn kill(&self) {
+        self.killed.store(true, Ordering::Release);
+        self.kill_signal.notify_one();
+    }
+
+    pub fn is_killed(&self) -> bool {
+        self.killed.load(Ordering::Acquire)
+    }
+
+    pub async fn killed(&self) {
+        loop {
+            if self.is_killed() {
+                return;
+            }
+            self.kill_signal.notified().await;
+        }
+    }
+
+    pub fn send(&self, push: Push) -> bool {
+        self.push_tx.send(push).is_ok()
+    }
+
+    pub fn touch(&self) {
+        self.last_interaction_ms.store(unix_time_ms(), Ordering::Relaxed);
+    }
+
+    pub fn idle_secs(&self) -> i64 {
+        (unix_time_ms() - self.last_interaction_ms.load(Ordering::Relaxed)).max(0) / 1000
+    }
+
+    pub fn addr_string(&self) -> String {
+        match &self.peer {
+            Peer::Tcp { addr, .. } => addr.to_string(),
+            Peer::Unix { path } => format!("{path}:0"),
+        }
+    }
+
+    pub fn laddr_string(&self) -> String {
+        match &self.peer {
+            Peer::Tcp { local, .. } => local.to_string(),
+            Peer::Unix { path } => format!("{path}:0"),
+        }
+    }
+}
+
+/// All connected clients, by id.
+#[derive(Default)]
+pub struct ClientRegistry {
+    next_id: AtomicU64,
+    clients: Mutex<BTreeMap<u64, Arc<ClientHandle>>>,
+    monitors: AtomicU32,
+}
+
+impl ClientRegistry {
+    pub fn register(
+        &self,
+        peer: Peer,
+        fd: i32,
+    ) -> (Arc<ClientHandle>, mpsc::UnboundedReceiver<Push>) {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed) + 1;
+        let (push_tx, push_rx) = mpsc::unbounded_channel();
+        let handle = Arc::new(ClientHandle {
+            id,
+            peer,
+            fd,
+            created: Instant::now(),
+            strings: Mutex::new(ClientStrings::default()),
+            db: AtomicU32::new(0),
+            protocol_version: AtomicU32::new(2),
+            last_command_id: AtomicU16::new(u16::MAX),
+            last_interaction_ms: AtomicI64::new(unix_time_ms()),
+            query_buffer_bytes: AtomicU64::new(0),
+            query_buffer_free_bytes: AtomicU64::new(0),
+            output_buffer_bytes: AtomicU64::new(0),
+            net_input_bytes: AtomicU64::new(0),
+            net_output_bytes: AtomicU64::new(0),
+            commands_processed: AtomicU64::new(0),
+            is_monitor: AtomicBool::new(false),
+            no_evict: AtomicBool::new(false),
+            no_touch: AtomicBool::new(false),
+            in_multi_count: AtomicI64::new(-1),
+            killed: AtomicBool::new(false),
+            kill_signal: Notify::new(),
+            push_tx,
+        });
+        self.clients.lock().insert(id, handle.clone());
+        (handle, push_rx)
+    }
+
+    pub fn unregister(&self, id: u64) {
+        if let Some(handle) = self.clients.lock().remove(&id) {
+            if handle.is_monitor.load(Ordering::Relaxed) {
+                self.monitors.fetch_sub(1, Ordering::Relaxed);
+            }
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.clients.lock().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn get(&self, id: u64) -> Option<Arc<ClientHandle>> {
+        self.clients.lock().get(&id).cloned()
+    }
+
+    /// A snapshot of every client, in id order.
+    pub fn all(&self) -> Vec<Arc<ClientHandle>> {
+        self.clients.lock().values().cloned().collect()
+    }
+
+    pub fn set_monitor(&self, handle: &ClientHandle) {
+        if !handle.is_monitor.swap(true, Ordering::Relaxed) {
+            self.monitors.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    pub fn has_monitors(&self) -> bool {
+        self.monitors.load(Ordering::Relaxed) > 0
+    }
+
+    pub fn monitors(&self) -> Vec<Arc<ClientHandle>> {
+        self.clients
+            .lock()
+            .values()
+            .filter(|c| c.is_monitor.load(Ordering::Relaxed))
+            .cloned()
+            .collect()
+    }
+}
+
+/// State owned by one connection's task.
+pub struct ClientState {
+    pub handle: Arc<ClientHandle>,
+    pub db: usize,
+    pub protocol: Protocol,
+    pub reply_mode: ReplyMode,
+    pub authenticated: bool,
+    /// Set by QUIT, or by a protocol error: close after flushing the output.
+    pub close_after_reply: bool,
+}
+
+impl ClientState {
+    pub fn new(handle: Arc<ClientHandle>) -> Self {
+        ClientState {
+            handle,
+            db: 0,
+            protocol: Protocol::Resp2,
+            reply_mode: ReplyMode::On,
+            authenticated: true,
+            close_after_reply: false,
+        }
+    }
+
+    pub fn id(&self) -> u64 {
+        self.handle.id
+    }
+
+    pub fn select_db(&mut self, db: usize) {
+        self.db = db;
+        self.handle.db.store(db as u32, Ordering::Relaxed);
+    }
+}

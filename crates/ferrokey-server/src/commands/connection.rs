@@ -1,0 +1,127 @@
+//! Connection commands: PING, ECHO, QUIT, RESET, SELECT and HELLO.
+
+use ferrokey_resp::Protocol;
+
+use super::registry::{Binding, Scope};
+use super::{err, parse_i64, Ctx};
+use crate::client::ReplyMode;
+use crate::server::{FERROKEY_VERSION, REDIS_VERSION};
+use crate::util::eq_ic;
+
+pub const COMMANDS: &[Binding] = &[
+    ("ping", ping, Scope::None),
+    ("echo", echo, Scope::None),
+    ("quit", quit, Scope::None),
+    ("reset", reset, Scope::None),
+    ("select", select, Scope::None),
+    ("hello", hello, Scope::None),
+];
+
+fn ping(ctx: &mut Ctx) {
+    match ctx.argc() {
+        1 => ctx.out.simple("PONG"),
+        2 => ctx.out.bulk(ctx.arg(1)),
+        _ => ctx.out.error("ERR wrong number of arguments for 'ping' command"),
+    }
+}
+
+fn echo(ctx: &mut Ctx) {
+    ctx.out.bulk(ctx.arg(1));
+}
+
+fn quit(ctx: &mut Ctx) {
+    ctx.out.ok();
+    ctx.client.close_after_reply = true;
+}
+
+fn reset(ctx: &mut Ctx) {
+    ctx.client.select_db(0);
+    ctx.client.protocol = Protocol::Resp2;
+    ctx.out.set_protocol(Protocol::Resp2);
+    ctx.client.reply_mode = ReplyMode::On;
+    ctx.client.handle.protocol_version.store(2, std::sync::atomic::Ordering::Relaxed);
+    ctx.client.handle.strings.lock().name.clear();
+    ctx.client.handle.no_evict.store(false, std::sync::atomic::Ordering::Relaxed);
+    ctx.client.handle.no_touch.store(false, std::sync::atomic::Ordering::Relaxed);
+    ctx.out.simple("RESET");
+}
+
+fn select(ctx: &mut Ctx) {
+    let Some(index) = parse_i64(ctx.arg(1)).filter(|n| i32::try_from(*n).is_ok()) else {
+        ctx.out.error(err::NOT_INTEGER);
+        return;
+    };
+    if index < 0 || index as usize >= ctx.server.keyspace.db_count() {
+        ctx.out.error(err::DB_INDEX);
+        return;
+    }
+    ctx.client.select_db(index as usize);
+    ctx.out.ok();
+}
+
+fn hello(ctx: &mut Ctx) {
+    let mut protocol = ctx.client.protocol;
+    let mut next = 1;
+    if ctx.argc() >= 2 {
+        let Some(version) = parse_i64(ctx.arg(1)) else {
+            ctx.out.error("ERR Protocol version is not an integer or out of range");
+            return;
+        };
+        protocol = match version {
+            2 => Protocol::Resp2,
+            3 => Protocol::Resp3,
+            _ => {
+                ctx.out.error("NOPROTO unsupported protocol version");
+                return;
+            }
+        };
+        next = 2;
+    }
+    let mut new_name = None;
+    while next < ctx.argc() {
+        let opt = ctx.arg(next);
+        let remaining = ctx.argc() - next - 1;
+        if eq_ic(opt, "auth") && remaining >= 2 {
+            // Authentication arrives with the ACL issue; the default user accepts any password
+            // while requirepass is empty, as in Valkey.
+            next += 3;
+        } else if eq_ic(opt, "setname") && remaining >= 1 {
+            let name = ctx.arg(next + 1);
+            if let Some(error) = super::client::invalid_client_name(name) {
+                ctx.out.error(error);
+                return;
+            }
+            new_name = Some(name);
+            next += 2;
+        } else {
+            ctx.out.error(&format!(
+                "ERR Syntax error in HELLO option '{}'",
+                String::from_utf8_lossy(opt)
+            ));
+            return;
+        }
+    }
+    if let Some(name) = new_name {
+        ctx.client.handle.strings.lock().name = name.to_vec();
+    }
+    ctx.client.protocol = protocol;
+    ctx.out.set_protocol(protocol);
+    let proto_number = if protocol == Protocol::Resp3 { 3 } else { 2 };
+    ctx.client.handle.protocol_version.store(proto_number, std::sync::atomic::Ordering::Relaxed);
+    ctx.out.map(7);
+    ctx.out.bulk(b"server");
+    ctx.out.bulk(b"ferrokey");
+    ctx.out.bulk(b"version");
+    ctx.out.bulk(REDIS_VERSION.as_bytes());
+    ctx.out.bulk(b"proto");
+    ctx.out.int(proto_number as i64);
+    ctx.out.bulk(b"id");
+    ctx.out.int(ctx.client.id() as i64);
+    ctx.out.bulk(b"mode");
+    ctx.out.bulk(b"standalone");
+    ctx.out.bulk(b"role");
+    ctx.out.bulk(b"master");
+    ctx.out.bulk(b"modules");
+    ctx.out.array(0);
+    let _ = FERROKEY_VERSION;
+}

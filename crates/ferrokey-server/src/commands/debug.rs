@@ -1,0 +1,5 @@
+//! DEBUG (being written).
+
+use super::registry::Binding;
+
+pub const COMMANDS: &[Binding] = &[];

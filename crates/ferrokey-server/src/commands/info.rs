@@ -1,0 +1,5 @@
+//! INFO (being written).
+
+use super::registry::Binding;
+
+pub const COMMANDS: &[Binding] = &[];

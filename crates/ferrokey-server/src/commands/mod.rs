@@ -1,0 +1,293 @@
+//! Command families and the context every command handler runs in.
+//!
+//! A handler is a plain function over `Ctx`: the arguments, the client, the output buffer and the
+//! shards the dispatcher locked for it (`Ctx::locks`). Handlers never lock the keyspace
+//! themselves: the dispatcher took the locks the command table says it needs, in lock order, and
+//! holds them until the reply and the effects are recorded. That is what keeps a command, and a
+//! whole transaction, isolated.
+//!
+//! Key access goes through the `Ctx` methods below, which apply lazy expiry (an expired key is
+//! deleted and its `DEL` recorded before the command's own effect) and keep hit/miss statistics.
+
+pub mod registry;
+
+pub mod client;
+pub mod connection;
+pub mod debug;
+pub mod info;
+pub mod keys;
+pub mod server_cmds;
+pub mod string;
+
+use ferrokey_resp::ReplyBuf;
+
+use crate::client::ClientState;
+use crate::keyspace::value::{flags, Entry, Value};
+use crate::keyspace::{LockSet, Shard};
+use crate::server::{Server, Stats};
+use crate::write_stream::EffectArgs;
+
+pub use registry::{Handler, Scope};
+
+/// Standard error texts shared by many commands.
+pub mod err {
+    pub const WRONGTYPE: &str =
+        "WRONGTYPE Operation against a key holding the wrong kind of value";
+    pub const SYNTAX: &str = "ERR syntax error";
+    pub const NOT_INTEGER: &str = "ERR value is not an integer or out of range";
+    pub const NOT_FLOAT: &str = "ERR value is not a valid float";
+    pub const OVERFLOW: &str = "ERR increment or decrement would overflow";
+    pub const NO_SUCH_KEY: &str = "ERR no such key";
+    pub const DB_INDEX: &str = "ERR DB index is out of range";
+    pub const SAME_OBJECT: &str = "ERR source and destination objects are the same";
+    pub const STRING_TOO_LONG: &str = "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
+}
+
+pub struct Ctx<'c, 'k> {
+    pub server: &'k Server,
+    pub client: &'c mut ClientState,
+    pub args: &'c [&'c [u8]],
+    pub out: &'c mut ReplyBuf,
+    pub locks: &'c mut LockSet<'k>,
+    /// The time the command started, used for every expiry decision it makes.
+    pub now_ms: i64,
+    /// Effects recorded for the write stream, in order.
+    pub effects: &'c mut Vec<EffectArgs>,
+    /// Set when the handler recorded its own effects instead of the verbatim command.
+    pub custom_effect: bool,
+    /// Number of changes the command made (Redis's `dirty`).
+    pub dirty: u64,
+}
+
+impl<'c, 'k> Ctx<'c, 'k> {
+    /// Argument `i`, or an empty slice past the end (arity was checked by the dispatcher).
+    pub fn arg(&self, i: usize) -> &'c [u8] {
+        self.args.get(i).copied().unwrap_or(&[])
+    }
+
+    pub fn argc(&self) -> usize {
+        self.args.len()
+    }
+
+    pub fn db(&self) -> usize {
+        self.client.db
+    }
+
+    /// Records a change; `n` counts toward Redis's dirty counter.
+    pub fn mark_dirty(&mut self, n: u64) {
+        self.dirty += n;
+    }
+
+    /// Records an effect other than the verbatim command (e.g. SET EX as SET PXAT).
+    pub fn record_effect(&mut self, args: EffectArgs) {
+        self.custom_effect = true;
+        if self.server.write_stream.is_active() {
+            self.effects.push(args);
+        }
+    }
+
+    /// Suppresses the verbatim effect of a command whose changes were already recorded.
+    pub fn suppress_effect(&mut self) {
+        self.custom_effect = true;
+    }
+
+    fn shard_for(&mut self, db: usize, key: &[u8]) -> Option<(u64, &mut Shard)> {
+        let hash = self.server.keyspace.hash(key);
+        let shard = self.locks.shard(db, hash)?;
+        Some((hash, shard))
+    }
+
+    /// Deletes `key` from `db` if its expiry time has passed, recording the `DEL`.
+    /// Returns true when the key was expired.
+    pub fn expire_if_needed(&mut self, db: usize, key: &[u8]) -> bool {
+        let now = self.now_ms;
+        let Some((hash, shard)) = self.shard_for(db, key) else {
+            return false;
+        };
+        if !shard.is_expired(hash, key, now) {
+            return false;
+        }
+        shard.remove(hash, key);
+        Stats::add(&self.server.stats.expired_keys, 1);
+        if self.server.write_stream.is_active() {
+            self.effects.push(vec![b"DEL".to_vec(), key.to_vec()]);
+        }
+        true
+    }
+
+    /// Looks a key up for reading: lazy expiry, access time and hit/miss statistics.
+    pub fn lookup_read(&mut self, key: &[u8]) -> Option<&mut Entry> {
+        self.lookup_in(self.client.db, key, true)
+    }
+
+    /// Looks a key up for writing: lazy expiry and access time, no hit/miss statistics.
+    pub fn lookup_write(&mut self, key: &[u8]) -> Option<&mut Entry> {
+        self.lookup_in(self.client.db, key, false)
+    }
+
+    pub fn lookup_in(&mut self, db: usize, key: &[u8], count_hits: bool) -> Option<&mut Entry> {
+        self.expire_if_needed(db, key);
+        let touch = !self.client.handle.no_touch.load(std::sync::atomic::Ordering::Relaxed);
+        let lru = self.server.lru_clock();
+        let stats = &self.server.stats;
+        let (hash, shard) = self.shard_for(db, key)?;
+        let entry = shard.get_raw(hash, key);
+        if count_hits {
+            let counter = if entry.is_some() { &stats.keyspace_hits } else { &stats.keyspace_misses };
+            Stats::add(counter, 1);
+        }
+        let entry = entry?;
+        if touch {
+            entry.lru = lru;
+        }
+        Some(entry)
+    }
+
+    /// Whether a key exists (after lazy expiry), without touching its access time.
+    pub fn exists(&mut self, key: &[u8]) -> bool {
+        let db = self.client.db;
+        self.expire_if_needed(db, key);
+        match self.shard_for(db, key) {
+            Some((hash, shard)) => shard.main.peek(hash, key).is_some(),
+            None => false,
+        }
+    }
+
+    /// Sets a key to a value. `keep_ttl` keeps an existing expiry; otherwise any is removed.
+    pub fn set_value(&mut self, key: &[u8], value: Value, entry_flags: u8, keep_ttl: bool) {
+        let db = self.client.db;
+        self.set_value_in(db, key, value, entry_flags, keep_ttl);
+    }
+
+    pub fn set_value_in(
+        &mut self,
+        db: usize,
+        key: &[u8],
+        value: Value,
+        entry_flags: u8,
+        keep_ttl: bool,
+    ) {
+        let lru = self.server.lru_clock();
+        let Some((hash, shard)) = self.shard_for(db, key) else {
+            return;
+        };
+        if let Some(entry) = shard.get_raw(hash, key) {
+            let had_expire = entry.has_expire();
+            entry.value = value;
+            entry.flags = (entry_flags & !flags::HAS_EXPIRE) | (entry.flags & flags::HAS_EXPIRE);
+            entry.lru = lru;
+            if had_expire && !keep_ttl {
+                shard.persist(hash, key);
+            }
+            return;
+        }
+        shard.insert(hash, key, value, entry_flags & !flags::HAS_EXPIRE, lru);
+    }
+
+    /// Deletes a key (after lazy expiry); returns whether it existed.
+    pub fn delete(&mut self, key: &[u8]) -> bool {
+        let db = self.client.db;
+        self.delete_in(db, key).is_some()
+    }
+
+    pub fn delete_in(&mut self, db: usize, key: &[u8]) -> Option<Entry> {
+        self.expire_if_needed(db, key);
+        let (hash, shard) = self.shard_for(db, key)?;
+        shard.remove(hash, key)
+    }
+
+    /// The absolute expiry time of an existing key, in ms.
+    pub fn expire_time(&mut self, key: &[u8]) -> Option<i64> {
+        let db = self.client.db;
+        let (hash, shard) = self.shard_for(db, key)?;
+        shard.expire_of(hash, key)
+    }
+
+    pub fn set_expire(&mut self, key: &[u8], when_ms: i64) {
+        let db = self.client.db;
+        if let Some((hash, shard)) = self.shard_for(db, key) {
+            shard.set_expire(hash, key, when_ms);
+        }
+    }
+
+    pub fn persist(&mut self, key: &[u8]) -> bool {
+        let db = self.client.db;
+        match self.shard_for(db, key) {
+            Some((hash, shard)) => shard.persist(hash, key),
+            None => false,
+        }
+    }
+
+    /// Reads a string value: Ok(None) when missing, Err(()) after replying WRONGTYPE.
+    pub fn read_string(&mut self, key: &[u8]) -> Result<Option<Vec<u8>>, ()> {
+        match self.lookup_read(key) {
+            None => Ok(None),
+            Some(entry) => {
+                let mut tmp = [0u8; 20];
+                match entry.value.string_bytes(&mut tmp) {
+                    Some(bytes) => Ok(Some(bytes.to_vec())),
+                    None => {
+                        self.out.error(err::WRONGTYPE);
+                        Err(())
+                    }
+                }
+            }
+        }
+    }
+
+    /// Writes the string value of `key` as a bulk reply (null when missing), without copying
+    /// it out of the keyspace first. Returns false after replying WRONGTYPE.
+    pub fn reply_string_of(&mut self, key: &[u8]) -> bool {
+        let db = self.client.db;
+        self.expire_if_needed(db, key);
+        let touch = !self.client.handle.no_touch.load(std::sync::atomic::Ordering::Relaxed);
+        let lru = self.server.lru_clock();
+        let hash = self.server.keyspace.hash(key);
+        let stats = &self.server.stats;
+        let Some(shard) = self.locks.shard(db, hash) else {
+            self.out.null();
+            return true;
+        };
+        match shard.get_raw(hash, key) {
+            None => {
+                Stats::add(&stats.keyspace_misses, 1);
+                self.out.null();
+                true
+            }
+            Some(entry) => {
+                Stats::add(&stats.keyspace_hits, 1);
+                if touch {
+                    entry.lru = lru;
+                }
+                let mut tmp = [0u8; 20];
+                match entry.value.string_bytes(&mut tmp) {
+                    Some(bytes) => {
+                        self.out.bulk(bytes);
+                        true
+                    }
+                    None => {
+                        self.out.error(err::WRONGTYPE);
+                        false
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Replies with a HELP text in Redis's shape: a status-line array that opens with the usage
+/// line and closes with the HELP entry every container command has.
+pub fn reply_help(ctx: &mut Ctx, command: &str, lines: &[&str]) {
+    ctx.out.array(lines.len() + 3);
+    ctx.out.simple(&format!("{command} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"));
+    for line in lines {
+        ctx.out.simple(line);
+    }
+    ctx.out.simple("HELP");
+    ctx.out.simple("    Print this help.");
+}
+
+/// Parses an integer argument as Redis's `getLongLongFromObject` does.
+pub fn parse_i64(arg: &[u8]) -> Option<i64> {
+    ferrokey_util::number::parse_i64_strict(arg)
+}

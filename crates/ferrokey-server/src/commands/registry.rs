@@ -1,0 +1,127 @@
+//! Binds handlers to the command table.
+//!
+//! The facts about a command (arity, flags, key specs, ACL categories) live in
+//! `ferrokey_cmdtable`; this registry adds what only the server knows: the handler and the lock
+//! scope. It is indexed by the table's dense command id, so dispatch and per-command statistics
+//! are array lookups.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use ferrokey_cmdtable::CommandSpec;
+
+use super::Ctx;
+
+pub type Handler = fn(&mut Ctx);
+
+/// Which shards the dispatcher locks before calling a handler.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// Touches no key (PING, CLIENT, CONFIG).
+    None,
+    /// The shards of the keys the command table locates, in the client's database.
+    Keys,
+    /// Every shard of the client's database (KEYS, SCAN, DBSIZE, FLUSHDB, RANDOMKEY).
+    Db,
+    /// Every shard of every database (FLUSHALL, SWAPDB, MOVE, INFO keyspace).
+    All,
+}
+
+/// One family's commands: full name (`"get"`, `"client|list"`), handler, scope.
+pub type Binding = (&'static str, Handler, Scope);
+
+#[derive(Default)]
+pub struct CommandStats {
+    pub calls: AtomicU64,
+    pub usec: AtomicU64,
+    pub rejected_calls: AtomicU64,
+    pub failed_calls: AtomicU64,
+}
+
+impl CommandStats {
+    pub fn reset(&self) {
+        for c in [&self.calls, &self.usec, &self.rejected_calls, &self.failed_calls] {
+            c.store(0, Ordering::Relaxed);
+        }
+    }
+}
+
+pub struct CommandEntry {
+    pub spec: &'static CommandSpec,
+    pub handler: Option<Handler>,
+    pub scope: Scope,
+    pub stats: CommandStats,
+}
+
+pub struct CommandRegistry {
+    entries: Vec<CommandEntry>,
+}
+
+fn all_bindings() -> impl Iterator<Item = &'static Binding> {
+    [
+        super::string::COMMANDS,
+        super::keys::COMMANDS,
+        super::connection::COMMANDS,
+        super::server_cmds::COMMANDS,
+        super::client::COMMANDS,
+        super::info::COMMANDS,
+        super::debug::COMMANDS,
+    ]
+    .into_iter()
+    .flatten()
+}
+
+impl CommandRegistry {
+    pub fn new() -> Self {
+        let mut entries: Vec<CommandEntry> = (0..ferrokey_cmdtable::COMMAND_COUNT)
+            .map(|id| CommandEntry {
+                spec: ferrokey_cmdtable::by_id(id),
+                handler: None,
+                scope: Scope::None,
+                stats: CommandStats::default(),
+            })
+            .collect();
+        for &(name, handler, scope) in all_bindings() {
+            match ferrokey_cmdtable::lookup_full_name(name) {
+                Some(spec) => {
+                    let entry = &mut entries[spec.id as usize];
+                    entry.handler = Some(handler);
+                    entry.scope = scope;
+                }
+                None => tracing::error!("handler bound to unknown command {name}"),
+            }
+        }
+        CommandRegistry { entries }
+    }
+
+    pub fn get(&self, spec: &CommandSpec) -> Option<&CommandEntry> {
+        self.entries.get(spec.id as usize)
+    }
+
+    pub fn entries(&self) -> &[CommandEntry] {
+        &self.entries
+    }
+
+    pub fn is_implemented(&self, spec: &CommandSpec) -> bool {
+        self.get(spec).is_some_and(|e| e.handler.is_some())
+    }
+}
+
+impl Default for CommandRegistry {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_binding_names_a_table_command_once() {
+        let mut seen = std::collections::HashSet::new();
+        for &(name, _, _) in all_bindings() {
+            assert!(ferrokey_cmdtable::lookup_full_name(name).is_some(), "unknown {name}");
+            assert!(seen.insert(name), "bound twice: {name}");
+        }
+    }
+}

@@ -1,0 +1,157 @@
+//! One client connection: read, parse, execute, write, until the client leaves or is killed.
+//!
+//! Each connection is a task. A read appends to the query buffer; every complete request in it
+//! runs in order (pipelining) and its reply is appended to the output buffer; the output is
+//! written once per read, so a pipeline of N commands costs one write. A client that does not
+//! read its replies blocks only its own task: we stop reading its requests while its output
+//! cannot be written, which bounds its buffers. Asynchronous output (MONITOR) arrives through the
+//! client handle's channel and is written between requests.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+use ferrokey_resp::{ParserConfig, Protocol, ReplyBuf, RequestParser};
+use smallvec::SmallVec;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::sync::mpsc;
+
+use crate::client::{ClientHandle, ClientState, Push};
+use crate::dispatch;
+use crate::server::{Server, Stats};
+
+/// Bytes requested from the socket per read when no large argument is pending.
+const READ_CHUNK_BYTES: usize = 16 * 1024;
+/// Output written mid-pipeline once it grows past this, so one pipeline cannot hold huge replies.
+const OUTPUT_FLUSH_THRESHOLD_BYTES: usize = 1024 * 1024;
+/// Capacity kept for an idle connection's buffers after a large request or reply.
+const IDLE_BUFFER_KEEP_BYTES: usize = 16 * 1024;
+
+pub async fn serve<S>(
+    server: Arc<Server>,
+    mut stream: S,
+    handle: Arc<ClientHandle>,
+    mut pushes: mpsc::UnboundedReceiver<Push>,
+) where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let mut client = ClientState::new(handle.clone());
+    let mut parser = RequestParser::new(parser_config(&server));
+    let mut query: Vec<u8> = Vec::with_capacity(READ_CHUNK_BYTES);
+    let mut out = ReplyBuf::new(Protocol::Resp2);
+    loop {
+        let idle_secs = server.settings.idle_timeout_secs.load(Ordering::Relaxed);
+        let want = parser.bulk_bytes_missing(query.len()).unwrap_or(0).max(READ_CHUNK_BYTES);
+        query.reserve(want.min(64 * 1024 * 1024));
+        let read = tokio::select! {
+            biased;
+            _ = handle.killed() => break,
+            push = pushes.recv() => {
+                if let Some(Push::Encoded(bytes)) = push {
+                    out.raw(&bytes);
+                    while let Ok(Push::Encoded(bytes)) = pushes.try_recv() {
+                        out.raw(&bytes);
+                    }
+                    if flush(&server, &mut stream, &mut out, &handle).await.is_err() {
+                        break;
+                    }
+                }
+                continue;
+            }
+            read = stream.read_buf(&mut query) => read,
+            _ = idle_timer(idle_secs, &handle), if idle_secs > 0 && !handle.is_monitor.load(Ordering::Relaxed) => break,
+        };
+        let n = match read {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        Stats::add(&server.stats.total_net_input_bytes, n as u64);
+        handle.net_input_bytes.fetch_add(n as u64, Ordering::Relaxed);
+        handle.touch();
+        let mut protocol_error = false;
+        loop {
+            match parser.parse(&query) {
+                Ok(Some(request)) => {
+                    let args: SmallVec<[&[u8]; 8]> = request.iter().collect();
+                    dispatch::execute(&server, &mut client, &args, &mut out);
+                    if client.protocol != out.protocol() {
+                        out.set_protocol(client.protocol);
+                    }
+                    if client.close_after_reply || handle.is_killed() {
+                        break;
+                    }
+                    if out.len() > OUTPUT_FLUSH_THRESHOLD_BYTES {
+                        if flush(&server, &mut stream, &mut out, &handle).await.is_err() {
+                            client.close_after_reply = true;
+                            break;
+                        }
+                    }
+                }
+                Ok(None) => break,
+                Err(error) => {
+                    let start = out.len();
+                    error.write_reply(&mut out);
+                    dispatch::count_error_reply(&server, &out, start);
+                    protocol_error = true;
+                    break;
+                }
+            }
+        }
+        parser.compact(&mut query);
+        handle.query_buffer_bytes.store(query.len() as u64, Ordering::Relaxed);
+        if parser.query_buffer_over_limit(query.len()) {
+            Stats::add(&server.stats.client_query_buffer_limit_disconnections, 1);
+            break;
+        }
+        if flush(&server, &mut stream, &mut out, &handle).await.is_err() {
+            break;
+        }
+        if protocol_error || client.close_after_reply || handle.is_killed() {
+            break;
+        }
+        if query.is_empty() && query.capacity() > IDLE_BUFFER_KEEP_BYTES * 4 {
+            query = Vec::with_capacity(READ_CHUNK_BYTES);
+        }
+        out.shrink_if_idle(IDLE_BUFFER_KEEP_BYTES * 4);
+    }
+    let _ = stream.shutdown().await;
+    server.clients.unregister(handle.id);
+}
+
+fn parser_config(server: &Server) -> ParserConfig {
+    ParserConfig {
+        max_bulk_len: server.settings.proto_max_bulk_len_bytes.load(Ordering::Relaxed) as usize,
+        query_buffer_limit: server.settings.client_query_buffer_limit_bytes.load(Ordering::Relaxed)
+            as usize,
+        ..ParserConfig::default()
+    }
+}
+
+async fn idle_timer(idle_secs: u64, handle: &ClientHandle) {
+    loop {
+        let idle = handle.idle_secs().max(0) as u64;
+        if idle >= idle_secs {
+            return;
+        }
+        tokio::time::sleep(Duration::from_secs(idle_secs - idle)).await;
+    }
+}
+
+async fn flush<S: AsyncWrite + Unpin>(
+    server: &Server,
+    stream: &mut S,
+    out: &mut ReplyBuf,
+    handle: &ClientHandle,
+) -> std::io::Result<()> {
+    if out.is_empty() {
+        return Ok(());
+    }
+    handle.output_buffer_bytes.store(out.len() as u64, Ordering::Relaxed);
+    stream.write_all(out.as_bytes()).await?;
+    let n = out.len() as u64;
+    Stats::add(&server.stats.total_net_output_bytes, n);
+    handle.net_output_bytes.fetch_add(n, Ordering::Relaxed);
+    handle.output_buffer_bytes.store(0, Ordering::Relaxed);
+    out.clear();
+    Ok(())
+}

@@ -1,0 +1,265 @@
+//! Dispatch: from a parsed request to a reply, through the command table.
+//!
+//! The table decides everything it can express: whether the command exists, which subcommand it
+//! names, whether the arity fits, which keys it touches. The registry adds the handler and the
+//! lock scope. Dispatch then locks the shards in order, runs the handler, records statistics and
+//! emits the command's effects into the write stream while the locks are still held.
+
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+use ferrokey_cmdtable::CommandSpec;
+use ferrokey_resp::ReplyBuf;
+use smallvec::SmallVec;
+
+use crate::client::{ClientState, Push, ReplyMode};
+use crate::commands::registry::CommandEntry;
+use crate::commands::{Ctx, Scope};
+use crate::keyspace::LockSet;
+use crate::server::{unix_time_ms, Server, Stats};
+use crate::write_stream::EffectBatch;
+
+/// Longest argument text quoted back in "unknown command" errors, as Redis.
+const ERROR_ARG_PREVIEW_BYTES: usize = 128;
+
+/// Executes one command and writes its reply into `out` (unless CLIENT REPLY suppresses it).
+pub fn execute(server: &Server, client: &mut ClientState, args: &[&[u8]], out: &mut ReplyBuf) {
+    let reply_start = out.len();
+    let silent = matches!(client.reply_mode, ReplyMode::Off | ReplyMode::Skipping);
+    run(server, client, args, out);
+    if silent {
+        out.truncate(reply_start);
+    }
+    match client.reply_mode {
+        ReplyMode::Skipping => client.reply_mode = ReplyMode::On,
+        ReplyMode::SkipNext => client.reply_mode = ReplyMode::Skipping,
+        _ => {}
+    }
+    Stats::add(&server.stats.total_commands_processed, 1);
+    client.handle.commands_processed.fetch_add(1, Ordering::Relaxed);
+}
+
+fn run(server: &Server, client: &mut ClientState, args: &[&[u8]], out: &mut ReplyBuf) {
+    let Some(&name) = args.first() else {
+        return;
+    };
+    let Some(spec) = resolve(args, out) else {
+        count_error_reply(server, out, 0);
+        return;
+    };
+    let Some(entry) = server.commands.get(spec) else {
+        return;
+    };
+    if !arity_ok(spec.arity, args.len()) {
+        Stats::add(&entry.stats.rejected_calls, 1);
+        let start = out.len();
+        out.error(&format!(
+            "ERR wrong number of arguments for '{}' command",
+            spec.full_name.to_ascii_lowercase()
+        ));
+        count_error_reply(server, out, start);
+        return;
+    }
+    let Some(handler) = entry.handler else {
+        Stats::add(&entry.stats.rejected_calls, 1);
+        let start = out.len();
+        out.error(&format!(
+            "ERR command '{}' is not implemented by ferrokey yet",
+            String::from_utf8_lossy(name).to_ascii_lowercase()
+        ));
+        count_error_reply(server, out, start);
+        return;
+    };
+    client.handle.last_command_id.store(spec.id, Ordering::Relaxed);
+    if server.clients.has_monitors() {
+        feed_monitors(server, client, args, spec);
+    }
+    call(server, client, args, out, entry, handler);
+}
+
+/// Finds the command (or subcommand) named by the arguments, replying with Redis's error when
+/// there is none.
+fn resolve(args: &[&[u8]], out: &mut ReplyBuf) -> Option<&'static CommandSpec> {
+    let name = args.first()?;
+    let Some(spec) = ferrokey_cmdtable::lookup(name) else {
+        out.error(&unknown_command_text(args));
+        return None;
+    };
+    if spec.subcommands.is_empty() || args.len() < 2 {
+        return Some(spec);
+    }
+    let sub = args[1];
+    match ferrokey_cmdtable::lookup_subcommand(spec, sub) {
+        Some(sub_spec) => Some(sub_spec),
+        None => {
+            out.error(&format!(
+                "ERR unknown subcommand '{}'. Try {} HELP.",
+                preview(sub),
+                spec.name.to_ascii_uppercase()
+            ));
+            None
+        }
+    }
+}
+
+fn preview(arg: &[u8]) -> String {
+    let cut = &arg[..arg.len().min(ERROR_ARG_PREVIEW_BYTES)];
+    String::from_utf8_lossy(cut).into_owned()
+}
+
+/// `ERR unknown command 'x', with args beginning with: 'a' 'b' `, byte-exact with Redis: the
+/// argument list stops growing once it reaches 128 bytes, and each argument is cut to the room
+/// left.
+fn unknown_command_text(args: &[&[u8]]) -> String {
+    let mut list: Vec<u8> = Vec::new();
+    for arg in args.iter().skip(1) {
+        if list.len() >= ERROR_ARG_PREVIEW_BYTES {
+            break;
+        }
+        let room = ERROR_ARG_PREVIEW_BYTES - list.len();
+        list.push(b'\'');
+        list.extend_from_slice(&arg[..arg.len().min(room)]);
+        list.extend_from_slice(b"' ");
+    }
+    format!(
+        "ERR unknown command '{}', with args beginning with: {}",
+        preview(args.first().copied().unwrap_or_default()),
+        String::from_utf8_lossy(&list)
+    )
+}
+
+fn arity_ok(arity: i32, argc: usize) -> bool {
+    let argc = argc as i64;
+    let arity = arity as i64;
+    if arity >= 0 {
+        argc == arity
+    } else {
+        argc >= -arity
+    }
+}
+
+/// Counts an error reply written at `start` in the error statistics.
+pub fn count_error_reply(server: &Server, out: &ReplyBuf, start: usize) {
+    let written = &out.as_bytes()[start.min(out.len())..];
+    if let Some(line) = written.strip_prefix(b"-") {
+        server.stats.count_error(line);
+    }
+}
+
+fn call(
+    server: &Server,
+    client: &mut ClientState,
+    args: &[&[u8]],
+    out: &mut ReplyBuf,
+    entry: &CommandEntry,
+    handler: crate::commands::Handler,
+) {
+    let mut locks = lock_for(server, client.db, entry, args);
+    let mut effects = Vec::new();
+    let reply_start = out.len();
+    let started = Instant::now();
+    let mut ctx = Ctx {
+        server,
+        client,
+        args,
+        out,
+        locks: &mut locks,
+        now_ms: unix_time_ms(),
+        effects: &mut effects,
+        custom_effect: false,
+        dirty: 0,
+    };
+    handler(&mut ctx);
+    let dirty = ctx.dirty;
+    let custom_effect = ctx.custom_effect;
+    let db = ctx.client.db;
+    if dirty > 0 && !custom_effect && server.write_stream.is_active() {
+        effects.push(args.iter().map(|a| a.to_vec()).collect());
+    }
+    if !effects.is_empty() {
+        server.write_stream.emit(EffectBatch { db, commands: effects });
+    }
+    drop(locks);
+    let elapsed_us = started.elapsed().as_micros() as u64;
+    Stats::add(&server.stats.dirty, dirty);
+    Stats::add(&entry.stats.calls, 1);
+    Stats::add(&entry.stats.usec, elapsed_us);
+    if out.as_bytes().get(reply_start) == Some(&b'-') {
+        Stats::add(&entry.stats.failed_calls, 1);
+        count_error_reply(server, out, reply_start);
+    }
+}
+
+fn lock_for<'k>(server: &'k Server, db: usize, entry: &CommandEntry, args: &[&[u8]]) -> LockSet<'k> {
+    let keyspace = &server.keyspace;
+    match entry.scope {
+        Scope::None => LockSet::empty(keyspace),
+        Scope::Db => LockSet::for_dbs(keyspace, &[db]),
+        Scope::All => LockSet::everything(keyspace),
+        Scope::Keys => {
+            let mut positions: SmallVec<[usize; 8]> = SmallVec::new();
+            if ferrokey_cmdtable::key_positions(entry.spec, args, &mut positions) {
+                LockSet::for_keys(
+                    keyspace,
+                    db,
+                    positions.iter().filter_map(|&i| args.get(i).copied()),
+                )
+            } else {
+                // The table cannot locate every key (INCOMPLETE specs): take the database.
+                LockSet::for_dbs(keyspace, &[db])
+            }
+        }
+    }
+}
+
+/// Sends the command to every MONITOR client, in Redis's line format.
+fn feed_monitors(server: &Server, client: &ClientState, args: &[&[u8]], spec: &CommandSpec) {
+    if spec.is_admin() || spec.no_monitor() {
+        return;
+    }
+    let now_us = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_micros())
+        .unwrap_or(0);
+    let mut line = format!(
+        "+{}.{:06} [{} {}]",
+        now_us / 1_000_000,
+        now_us % 1_000_000,
+        client.db,
+        client.handle.addr_string()
+    )
+    .into_bytes();
+    for arg in args {
+        line.extend_from_slice(b" \"");
+        crate::util::repr_into(&mut line, arg);
+        line.push(b'"');
+    }
+    line.extend_from_slice(b"\r\n");
+    for monitor in server.clients.monitors() {
+        if monitor.id != client.id() {
+            monitor.send(Push::Encoded(line.clone()));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arity_rules() {
+        assert!(arity_ok(2, 2));
+        assert!(!arity_ok(2, 3));
+        assert!(arity_ok(-2, 5));
+        assert!(!arity_ok(-3, 2));
+    }
+
+    #[test]
+    fn unknown_command_lists_leading_args() {
+        assert_eq!(
+            unknown_command_text(&[b"foo", b"a", b"b"]),
+            "ERR unknown command 'foo', with args beginning with: 'a' 'b' "
+        );
+        assert_eq!(unknown_command_text(&[b"foo"]), "ERR unknown command 'foo', with args beginning with: ");
+    }
+}

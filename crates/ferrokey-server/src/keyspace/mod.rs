@@ -1,0 +1,314 @@
+//! The sharded keyspace: databases split into shards, each behind its own lock.
+//!
+//! A key belongs to the shard chosen by the high bits of its hash; the low bits pick its bucket
+//! inside the shard's table, so the two choices are independent. A command locks the shards of
+//! its keys (or every shard, for whole-keyspace commands) before it runs and releases them after
+//! its reply and its effects are recorded. Locks are always taken in ascending `(db, shard)`
+//! order, which is what rules out deadlock between connections; `LockSet` is the only place
+//! that takes shard locks for commands, so the order cannot be broken elsewhere. The active
+//! expiry cycle takes one shard at a time and holds nothing else.
+//!
+//! Expiry times live in a second table per shard (`expires`), mirrored by the `HAS_EXPIRE` entry
+//! flag, so keys without a TTL pay nothing for the feature.
+
+pub mod dict;
+pub mod expire;
+pub mod value;
+
+use ahash::RandomState;
+use parking_lot::{Mutex, MutexGuard};
+use smallvec::SmallVec;
+
+use dict::{Dict, DictEntry};
+use value::{flags, Entry, SmallBytes, Value};
+
+/// A key's expiry time, in the expires table of its shard.
+pub struct ExpireEntry {
+    pub key: SmallBytes,
+    pub when_ms: i64,
+}
+
+impl DictEntry for ExpireEntry {
+    fn key(&self) -> &[u8] {
+        self.key.as_bytes()
+    }
+}
+
+pub struct Shard {
+    pub main: Dict<Entry>,
+    pub expires: Dict<ExpireEntry>,
+    /// Where the active expiry cycle resumes its scan of `expires`.
+    pub expire_cursor: u64,
+}
+
+impl Shard {
+    fn new(hasher: &RandomState) -> Self {
+        Shard {
+            main: Dict::new(hasher.clone()),
+            expires: Dict::new(hasher.clone()),
+            expire_cursor: 0,
+        }
+    }
+
+    /// Looks a key up without regard to its expiry.
+    pub fn get_raw(&mut self, hash: u64, key: &[u8]) -> Option<&mut Entry> {
+        self.main.get(hash, key)
+    }
+
+    pub fn expire_of(&self, hash: u64, key: &[u8]) -> Option<i64> {
+        self.expires.peek(hash, key).map(|e| e.when_ms)
+    }
+
+    /// Whether the key exists and its expiry time is in the past.
+    pub fn is_expired(&self, hash: u64, key: &[u8], now_ms: i64) -> bool {
+        matches!(self.expire_of(hash, key), Some(when) if when <= now_ms)
+    }
+
+    pub fn insert(&mut self, hash: u64, key: &[u8], value: Value, flags: u8, lru: u32) {
+        let entry = Entry { key: SmallBytes::new(key), value, lru, flags, lfu: LFU_INIT };
+        self.main.insert_new(hash, entry);
+    }
+
+    /// Removes a key and its expiry, returning the entry.
+    pub fn remove(&mut self, hash: u64, key: &[u8]) -> Option<Entry> {
+        let entry = self.main.remove(hash, key)?;
+        if entry.has_expire() {
+            self.expires.remove(hash, key);
+        }
+        Some(entry)
+    }
+
+    /// Sets or replaces the expiry time of an existing key.
+    pub fn set_expire(&mut self, hash: u64, key: &[u8], when_ms: i64) {
+        let Some(entry) = self.main.get(hash, key) else {
+            return;
+        };
+        if entry.has_expire() {
+            if let Some(e) = self.expires.get(hash, key) {
+                e.when_ms = when_ms;
+                return;
+            }
+        }
+        entry.set_flag(flags::HAS_EXPIRE, true);
+        self.expires.insert_new(hash, ExpireEntry { key: SmallBytes::new(key), when_ms });
+    }
+
+    /// Removes the expiry time of a key; returns whether it had one.
+    pub fn persist(&mut self, hash: u64, key: &[u8]) -> bool {
+        match self.main.get(hash, key) {
+            Some(entry) if entry.has_expire() => {
+                entry.set_flag(flags::HAS_EXPIRE, false);
+                self.expires.remove(hash, key);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.main.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.main.is_empty()
+    }
+
+    /// Empties the shard, returning the old contents so the caller decides where to free them.
+    pub fn take_all(&mut self) -> Shard {
+        Shard {
+            main: self.main.take_all(),
+            expires: self.expires.take_all(),
+            expire_cursor: std::mem::take(&mut self.expire_cursor),
+        }
+    }
+}
+
+/// Redis's initial LFU counter for new keys.
+pub const LFU_INIT: u8 = 5;
+
+pub struct Db {
+    shards: Box<[Mutex<Shard>]>,
+}
+
+/// The keyspace of every database.
+pub struct Keyspace {
+    dbs: Box<[Db]>,
+    shard_count: usize,
+    hasher: RandomState,
+}
+
+impl Keyspace {
+    pub fn new(databases: usize, shard_count: usize) -> Self {
+        let hasher = RandomState::new();
+        let shard_count = shard_count.max(1);
+        let dbs = (0..databases.max(1))
+            .map(|_| Db {
+                shards: (0..shard_count).map(|_| Mutex::new(Shard::new(&hasher))).collect(),
+            })
+            .collect();
+        Keyspace { dbs, shard_count, hasher }
+    }
+
+    pub fn db_count(&self) -> usize {
+        self.dbs.len()
+    }
+
+    pub fn shard_count(&self) -> usize {
+        self.shard_count
+    }
+
+    pub fn hash(&self, key: &[u8]) -> u64 {
+        self.hasher.hash_one(key)
+    }
+
+    /// The shard of a key hash: the high 32 bits scaled to the shard count.
+    pub fn shard_of(&self, hash: u64) -> usize {
+        (((hash >> 32) * self.shard_count as u64) >> 32) as usize
+    }
+
+    pub fn lock_shard(&self, db: usize, shard: usize) -> Option<MutexGuard<'_, Shard>> {
+        Some(self.dbs.get(db)?.shards.get(shard)?.lock())
+    }
+
+    /// Locks a shard unless someone else holds it (periodic work that can wait).
+    pub fn try_lock_shard(&self, db: usize, shard: usize) -> Option<MutexGuard<'_, Shard>> {
+        self.dbs.get(db)?.shards.get(shard)?.try_lock()
+    }
+
+    /// Keys in a database (for DBSIZE-like reports that need no isolation).
+    pub fn db_len(&self, db: usize) -> usize {
+        self.dbs.get(db).map_or(0, |d| d.shards.iter().map(|s| s.lock().len()).sum())
+    }
+
+    /// (keys, keys with expiry) per database, for INFO keyspace.
+    pub fn db_stats(&self, db: usize) -> (usize, usize) {
+        let Some(d) = self.dbs.get(db) else {
+            return (0, 0);
+        };
+        d.shards.iter().fold((0, 0), |(k, e), s| {
+            let s = s.lock();
+            (k + s.main.len(), e + s.expires.len())
+        })
+    }
+}
+
+/// The shards one command holds, sorted by `(db, shard)`.
+pub struct LockSet<'a> {
+    keyspace: &'a Keyspace,
+    guards: SmallVec<[(u32, MutexGuard<'a, Shard>); 2]>,
+}
+
+/// Identifies one shard of one database, ordered the way locks must be taken.
+fn slot_id(db: usize, shard: usize, shard_count: usize) -> u32 {
+    (db * shard_count + shard) as u32
+}
+
+impl<'a> LockSet<'a> {
+    pub fn empty(keyspace: &'a Keyspace) -> Self {
+        LockSet { keyspace, guards: SmallVec::new() }
+    }
+
+    /// Locks the given slots (already deduplicated and sorted ascending).
+    fn lock_sorted(keyspace: &'a Keyspace, slots: &[u32]) -> Self {
+        let mut guards = SmallVec::new();
+        for &slot in slots {
+            let db = slot as usize / keyspace.shard_count;
+            let shard = slot as usize % keyspace.shard_count;
+            if let Some(guard) = keyspace.lock_shard(db, shard) {
+                guards.push((slot, guard));
+            }
+        }
+        LockSet { keyspace, guards }
+    }
+
+    /// Locks the shards holding `keys` in database `db`.
+    pub fn for_keys<'k>(
+        keyspace: &'a Keyspace,
+        db: usize,
+        keys: impl Iterator<Item = &'k [u8]>,
+    ) -> Self {
+        let mut slots: SmallVec<[u32; 8]> = keys
+            .map(|k| slot_id(db, keyspace.shard_of(keyspace.hash(k)), keyspace.shard_count))
+            .collect();
+        slots.sort_unstable();
+        slots.dedup();
+        Self::lock_sorted(keyspace, &slots)
+    }
+
+    /// Locks every shard of the given databases (sorted, deduplicated by the caller or not).
+    pub fn for_dbs(keyspace: &'a Keyspace, dbs: &[usize]) -> Self {
+        let mut dbs: SmallVec<[usize; 4]> = dbs.iter().copied().collect();
+        dbs.sort_unstable();
+        dbs.dedup();
+        let n = keyspace.shard_count;
+        let slots: Vec<u32> = dbs
+            .iter()
+            .filter(|&&db| db < keyspace.db_count())
+            .flat_map(|&db| (0..n).map(move |s| slot_id(db, s, n)))
+            .collect();
+        Self::lock_sorted(keyspace, &slots)
+    }
+
+    /// Locks every shard of every database.
+    pub fn everything(keyspace: &'a Keyspace) -> Self {
+        let all: Vec<usize> = (0..keyspace.db_count()).collect();
+        Self::for_dbs(keyspace, &all)
+    }
+
+    pub fn keyspace(&self) -> &'a Keyspace {
+        self.keyspace
+    }
+
+    /// Whether this set holds the shard of a key hash in `db`.
+    pub fn holds(&self, db: usize, hash: u64) -> bool {
+        let slot = slot_id(db, self.keyspace.shard_of(hash), self.keyspace.shard_count);
+        self.guards.iter().any(|(s, _)| *s == slot)
+    }
+
+    /// The locked shard for a key hash in `db`, if this set holds it.
+    pub fn shard(&mut self, db: usize, hash: u64) -> Option<&mut Shard> {
+        let slot = slot_id(db, self.keyspace.shard_of(hash), self.keyspace.shard_count);
+        self.guards.iter_mut().find(|(s, _)| *s == slot).map(|(_, g)| &mut **g)
+    }
+
+    /// Every locked shard of `db`, in shard order.
+    pub fn shards_of_db(
+        &mut self,
+        db: usize,
+    ) -> impl Iterator<Item = (usize, &mut Shard)> + use<'_, 'a> {
+        let n = self.keyspace.shard_count;
+        self.guards
+            .iter_mut()
+            .filter(move |(s, _)| *s as usize / n == db)
+            .map(move |(s, g)| (*s as usize % n, &mut **g))
+    }
+
+    /// Whether every shard of `db` is held.
+    pub fn holds_db(&self, db: usize) -> bool {
+        let n = self.keyspace.shard_count;
+        self.guards.iter().filter(|(s, _)| *s as usize / n == db).count() == n
+    }
+
+    /// Swaps the contents of two databases; the set must hold both completely.
+    pub fn swap_dbs(&mut self, a: usize, b: usize) -> bool {
+        if a == b {
+            return true;
+        }
+        if !self.holds_db(a) || !self.holds_db(b) {
+            return false;
+        }
+        let n = self.keyspace.shard_count;
+        for shard in 0..n {
+            let sa = slot_id(a, shard, n);
+            let sb = slot_id(b, shard, n);
+            let ia = self.guards.iter().position(|(s, _)| *s == sa);
+            let ib = self.guards.iter().position(|(s, _)| *s == sb);
+            if let (Some(ia), Some(ib)) = (ia, ib) {
+                let (lo, hi) = (ia.min(ib), ia.max(ib));
+                let (left, right) = self.guards.split_at_mut(hi);
+                std::mem::swap(&mut *left[lo].1, &mut *right[0].1);
+            }
+        }
+        true
+    }
+}

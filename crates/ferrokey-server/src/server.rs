@@ -1,0 +1,194 @@
+//! The server's shared state: keyspace, configuration, clients, statistics and the command
+//! registry. One `Server` lives for the process, behind an `Arc` that every connection holds.
+//!
+//! Values read on every command (timeouts, limits) are mirrored from the configuration into
+//! atomics in `Settings`, so the hot path never takes the configuration lock; `apply_config`
+//! refreshes them after CONFIG SET.
+
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use parking_lot::RwLock;
+
+use crate::client::ClientRegistry;
+use crate::commands::registry::CommandRegistry;
+use crate::keyspace::Keyspace;
+use crate::write_stream::WriteStream;
+
+/// The Redis version ferrokey reports, because clients gate features on it.
+pub const REDIS_VERSION: &str = "7.2.4";
+/// The Valkey version whose behaviour ferrokey follows.
+pub const VALKEY_VERSION: &str = "8.1.8";
+pub const FERROKEY_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Hot configuration values, kept as atomics.
+#[derive(Default)]
+pub struct Settings {
+    pub hz: AtomicU32,
+    pub idle_timeout_secs: AtomicU64,
+    pub maxclients: AtomicUsize,
+    pub proto_max_bulk_len_bytes: AtomicU64,
+    pub client_query_buffer_limit_bytes: AtomicU64,
+    pub active_expire_enabled: AtomicBool,
+    pub active_expire_effort: AtomicU32,
+    pub debug_command_allowed: AtomicBool,
+    pub debug_command_local_only: AtomicBool,
+}
+
+/// Server-wide counters for INFO stats.
+#[derive(Default)]
+pub struct Stats {
+    pub total_connections_received: AtomicU64,
+    pub total_commands_processed: AtomicU64,
+    pub rejected_connections: AtomicU64,
+    pub expired_keys: AtomicU64,
+    pub expired_stale_perc_x100: AtomicU64,
+    pub expired_time_cap_reached_count: AtomicU64,
+    pub keyspace_hits: AtomicU64,
+    pub keyspace_misses: AtomicU64,
+    pub total_net_input_bytes: AtomicU64,
+    pub total_net_output_bytes: AtomicU64,
+    pub total_error_replies: AtomicU64,
+    pub unexpected_error_replies: AtomicU64,
+    pub dirty: AtomicU64,
+    pub client_query_buffer_limit_disconnections: AtomicU64,
+    pub client_output_buffer_limit_disconnections: AtomicU64,
+    pub errorstats: parking_lot::Mutex<std::collections::BTreeMap<String, u64>>,
+}
+
+impl Stats {
+    pub fn add(counter: &AtomicU64, n: u64) {
+        counter.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// Counts an error reply under its prefix (the first word), as INFO errorstats does.
+    pub fn count_error(&self, line: &[u8]) {
+        Self::add(&self.total_error_replies, 1);
+        let prefix_end = line.iter().position(|&b| b == b' ' || b == b'\r').unwrap_or(line.len());
+        let prefix = String::from_utf8_lossy(&line[..prefix_end.min(line.len())]).into_owned();
+        let mut map = self.errorstats.lock();
+        // Bound the table as Redis does (128 distinct prefixes) so clients cannot grow it.
+        if map.len() >= 128 && !map.contains_key(&prefix) {
+            return;
+        }
+        *map.entry(prefix).or_insert(0) += 1;
+    }
+
+    pub fn reset(&self) {
+        for c in [
+            &self.total_connections_received,
+            &self.total_commands_processed,
+            &self.rejected_connections,
+            &self.expired_keys,
+            &self.expired_time_cap_reached_count,
+            &self.keyspace_hits,
+            &self.keyspace_misses,
+            &self.total_net_input_bytes,
+            &self.total_net_output_bytes,
+            &self.total_error_replies,
+            &self.unexpected_error_replies,
+            &self.client_query_buffer_limit_disconnections,
+            &self.client_output_buffer_limit_disconnections,
+        ] {
+            c.store(0, Ordering::Relaxed);
+        }
+        self.errorstats.lock().clear();
+    }
+}
+
+pub struct Server {
+    pub keyspace: Keyspace,
+    pub config: RwLock<ferrokey_config::Config>,
+    pub settings: Settings,
+    pub stats: Stats,
+    pub clients: ClientRegistry,
+    pub commands: CommandRegistry,
+    pub write_stream: WriteStream,
+    pub started_at: Instant,
+    pub run_id: String,
+    /// Seconds-resolution LRU clock (24 bits, as Redis), advanced by the cron.
+    pub lru_clock: AtomicU32,
+    pub last_save_unix_secs: AtomicI64,
+    /// Set by DEBUG PAUSE-CRON to stop the periodic tasks.
+    pub cron_paused: AtomicBool,
+    pub tcp_port: AtomicU32,
+    pub executable: String,
+    pub config_file: Option<String>,
+}
+
+/// The 24-bit LRU clock Redis keeps, in seconds.
+pub const LRU_CLOCK_MAX: u32 = (1 << 24) - 1;
+
+pub fn unix_time_ms() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
+pub fn lru_clock_now() -> u32 {
+    ((unix_time_ms() / 1000) as u32) & LRU_CLOCK_MAX
+}
+
+impl Server {
+    pub fn new(config: ferrokey_config::Config, executable: String) -> Self {
+        let databases = config.get_i64("databases").unwrap_or(16).max(1) as usize;
+        let shard_count = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+        let config_file = config.config_file().map(|p| p.to_string());
+        let server = Server {
+            keyspace: Keyspace::new(databases, shard_count),
+            config: RwLock::new(config),
+            settings: Settings::default(),
+            stats: Stats::default(),
+            clients: ClientRegistry::default(),
+            commands: CommandRegistry::new(),
+            write_stream: WriteStream::default(),
+            started_at: Instant::now(),
+            run_id: random_hex_id(),
+            lru_clock: AtomicU32::new(lru_clock_now()),
+            last_save_unix_secs: AtomicI64::new(unix_time_ms() / 1000),
+            cron_paused: AtomicBool::new(false),
+            tcp_port: AtomicU32::new(0),
+            executable,
+            config_file,
+        };
+        server.settings.active_expire_enabled.store(true, Ordering::Relaxed);
+        server.apply_config();
+        server
+    }
+
+    /// Refreshes the hot settings from the configuration.
+    pub fn apply_config(&self) {
+        let config = self.config.read();
+        let get = |name: &str, default: i64| config.get_i64(name).unwrap_or(default);
+        let s = &self.settings;
+        s.hz.store(get("hz", 10).clamp(1, 500) as u32, Ordering::Relaxed);
+        s.idle_timeout_secs.store(get("timeout", 0).max(0) as u64, Ordering::Relaxed);
+        s.maxclients.store(get("maxclients", 10000).max(1) as usize, Ordering::Relaxed);
+        s.proto_max_bulk_len_bytes
+            .store(get("proto-max-bulk-len", 512 << 20).max(1) as u64, Ordering::Relaxed);
+        s.client_query_buffer_limit_bytes
+            .store(get("client-query-buffer-limit", 1 << 30).max(1) as u64, Ordering::Relaxed);
+        s.active_expire_effort
+            .store(get("active-expire-effort", 1).clamp(1, 10) as u32, Ordering::Relaxed);
+        let debug = config.get_raw("enable-debug-command").unwrap_or_default();
+        s.debug_command_allowed.store(debug == "yes" || debug == "local", Ordering::Relaxed);
+        s.debug_command_local_only.store(debug == "local", Ordering::Relaxed);
+    }
+
+    pub fn cron_paused(&self) -> bool {
+        self.cron_paused.load(Ordering::Relaxed)
+    }
+
+    pub fn uptime_secs(&self) -> u64 {
+        self.started_at.elapsed().as_secs()
+    }
+
+    pub fn lru_clock(&self) -> u32 {
+        self.lru_clock.load(Ordering::Relaxed)
+    }
+}
+
+/// A 40-character hex identifier (run_id, replication ids).
+pub fn random_hex_id() -> String {
+    use rand::Rng;
+    let mut rng = rand::thread_rng();
+    (0..40).map(|_| char::from(b"0123456789abcdef"[rng.gen_range(0..16)])).collect()
+}

@@ -1,0 +1,2 @@
+//! Unit tests for `long_double`.
+use super::*;
