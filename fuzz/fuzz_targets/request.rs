@@ -9,7 +9,11 @@ use libfuzzer_sys::fuzz_target;
 
 type Outcome = (Vec<Vec<Vec<u8>>>, Option<ProtocolError>);
 
-fn drain(parser: &mut RequestParser, buf: &[u8], out: &mut Vec<Vec<Vec<u8>>>) -> Option<ProtocolError> {
+fn drain(
+    parser: &mut RequestParser,
+    buf: &[u8],
+    out: &mut Vec<Vec<Vec<u8>>>,
+) -> Option<ProtocolError> {
     loop {
         match parser.parse(buf) {
             Ok(Some(request)) => {
@@ -59,7 +63,11 @@ fuzz_target!(|data: &[u8]| {
         authenticated: options & 1 == 0,
         // Small limits reach the size errors with small inputs.
         inline_max_size: if options & 2 == 0 { 64 * 1024 } else { 64 },
-        max_bulk_len: if options & 4 == 0 { 512 * 1024 * 1024 } else { 100 },
+        max_bulk_len: if options & 4 == 0 {
+            512 * 1024 * 1024
+        } else {
+            100
+        },
         ..ParserConfig::default()
     };
     let expected = whole(&config, input);

@@ -33,7 +33,8 @@ pub const REDIS_COMPAT_VERSION: &str = "7.2.4";
 /// `Valkey server v=8.1.8 sha=00000000:1 malloc=libc bits=64 build=...`.
 pub fn version_line(malloc: &str, build_id: &str) -> String {
     format!(
-        "ferrokey server v={VERSION} redis_version={REDIS_COMPAT_VERSION} sha=00000000:0 malloc={malloc} bits={} build={build_id}",
+        "ferrokey server v={VERSION} redis_version={REDIS_COMPAT_VERSION} sha=00000000:0 \
+         malloc={malloc} bits={} build={build_id}",
         usize::BITS
     )
 }
@@ -158,6 +159,7 @@ where
     let parsed = parse_args(&args, &cwd);
     let mut config = Config::with_dir(&cwd);
     config.startup.sentinel_mode = parsed.sentinel;
+    config.startup.read_stdin = parsed.from_stdin;
     config.config_file = parsed
         .config_file
         .as_ref()

@@ -12,10 +12,10 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use crate::error::ConfigSetError;
-use crate::spec::{flag, DirectiveSpec, Special};
+use crate::spec::{flag, DirectiveSpec};
 use crate::table::{index_of, TABLE};
 use crate::text::{resolve_dir, split_on_spaces};
-use crate::value::{self, is_special, render, SetEnv, Value};
+use crate::value::{self, render, SetEnv, Value};
 
 /// Directives found while parsing that the server itself must act on.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -31,6 +31,8 @@ pub struct StartupDirectives {
     pub module_configs: Vec<(Vec<u8>, Vec<u8>)>,
     /// `--sentinel` was on the command line (ferrokey has no sentinel mode).
     pub sentinel_mode: bool,
+    /// Config was read from stdin (Valkey logs "Reading config from stdin").
+    pub read_stdin: bool,
     /// Warnings Valkey logs while loading (e.g. databases forced to 1).
     pub warnings: Vec<String>,
 }
@@ -84,6 +86,9 @@ pub struct Config {
     pub(crate) config_file: Option<PathBuf>,
     pub(crate) startup: StartupDirectives,
 }
+
+/// Valkey's CONFIG_REPL_BACKLOG_MIN_SIZE, applied when the backlog is resized.
+const REPL_BACKLOG_MIN_BYTES: i64 = 16 * 1024;
 
 /// Lowercase name -> (table index, is the alias).
 fn name_index() -> &'static HashMap<&'static str, (usize, bool)> {
@@ -213,7 +218,10 @@ impl Config {
 
     /// CONFIG SET with `args` = name, value, name, value, ... Either every
     /// value is valid and stored, or nothing changes. The returned change
-    /// lists directives whose apply step the server must run.
+    /// lists directives whose apply step the server must run (Valkey's apply
+    /// functions: rebinding for `port`/`bind`, fd limits for `maxclients`,
+    /// chdir to the new absolute `dir`, ...). Errors are reported for the
+    /// first offending pair, like Valkey.
     pub fn set<A: AsRef<[u8]>>(
         &mut self,
         args: &[A],
@@ -224,7 +232,10 @@ impl Config {
         }
         let pairs: Vec<(&[u8], &[u8])> = args
             .chunks_exact(2)
-            .map(|p| (p[0].as_ref(), p[1].as_ref()))
+            .filter_map(|pair| match pair {
+                [name, value] => Some((name.as_ref(), value.as_ref())),
+                _ => None,
+            })
             .collect();
         let mut targets: Vec<(usize, &'static DirectiveSpec, &'static str)> =
             Vec::with_capacity(pairs.len());
@@ -270,7 +281,7 @@ impl Config {
             };
             match value::assign(spec, current, &args, &env) {
                 Ok(assigned) => {
-                    let new_value = self.resolve_dir(spec, assigned.value);
+                    let new_value = self.applied_value(spec, assigned.value);
                     if let Some(slot) = self.values.get_mut(index) {
                         *slot = new_value;
                     }
@@ -326,18 +337,39 @@ impl Config {
         }
     }
 
-    /// At run time `dir` is kept absolute, as `getcwd` would report after the
-    /// server's chdir.
-    fn resolve_dir(&self, spec: &DirectiveSpec, value: Value) -> Value {
-        match value {
-            Value::Dir(path) if is_special(spec, Special::Dir) => {
+    /// The value as Valkey holds it after its apply step: `dir` becomes the
+    /// absolute directory `getcwd` would report after the chdir, and a few
+    /// numbers are raised to their working minimum.
+    fn applied_value(&self, spec: &DirectiveSpec, value: Value) -> Value {
+        match (spec.name, value) {
+            ("dir", Value::Dir(path)) => {
                 let base = match self.value(index_of("dir")) {
                     Some(Value::Dir(current)) => current.clone(),
                     _ => Vec::new(),
                 };
                 Value::Dir(resolve_dir(&path, &base))
             }
-            other => other,
+            ("repl-backlog-size", Value::Num(bytes)) => {
+                Value::Num(bytes.max(REPL_BACKLOG_MIN_BYTES))
+            }
+            ("watchdog-period", Value::Num(period_ms)) => {
+                Value::Num(self.watchdog_period_applied(period_ms))
+            }
+            (_, other) => other,
+        }
+    }
+
+    /// Valkey raises a non-zero watchdog period to two server ticks.
+    pub(crate) fn watchdog_period_applied(&self, period_ms: i64) -> i64 {
+        let hz = match self.value(index_of("hz")) {
+            Some(Value::Num(hz)) => (*hz).max(1),
+            _ => 10,
+        };
+        let min_period_ms = 1000 / hz * 2;
+        if period_ms != 0 && period_ms < min_period_ms {
+            min_period_ms
+        } else {
+            period_ms
         }
     }
 

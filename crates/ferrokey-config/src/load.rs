@@ -303,7 +303,12 @@ impl<'a> Loader<'a> {
 
     /// Checks Valkey runs after every parsed text (includes too).
     fn finish_text(&mut self) -> Result<(), StartupError> {
-        if let Some(Value::Str(Some(logfile))) = self.config.value(index_of("logfile")).cloned() {
+        if let Some(Value::Str(Some(logfile))) = self
+            .config
+            .value(index_of("logfile"))
+            .cloned()
+            .filter(|v| !matches!(v, Value::Str(Some(s)) if s.is_empty()))
+        {
             self.hooks
                 .check_log_file(&logfile)
                 .map_err(|e| StartupError::general(format!("Can't open the log file: {e}")))?;
@@ -336,6 +341,13 @@ impl<'a> Loader<'a> {
         }
         if let Some(Value::Num(hz)) = self.config.values.get_mut(index_of("hz")) {
             *hz = (*hz).clamp(HZ_MIN, HZ_MAX);
+        }
+        if let Some(Value::Num(period_ms)) = self.config.value(index_of("watchdog-period")).cloned()
+        {
+            let applied = self.config.watchdog_period_applied(period_ms);
+            if let Some(slot) = self.config.values.get_mut(index_of("watchdog-period")) {
+                *slot = Value::Num(applied);
+            }
         }
         Ok(())
     }

@@ -44,7 +44,10 @@ pub(crate) const DEFAULT_CLIENT_BUFFERS: [ClientBufferLimit; 3] = [
     },
 ];
 const DEFAULT_OOM_SCORES: [i32; 3] = [0, 200, 800];
-const DEFAULT_BIND: [&str; 2] = ["*", "-::*"];
+/// ferrokey listens on loopback only unless told otherwise: the binary's embedded default is
+/// the `bind` line of Valkey's shipped valkey.conf, not Valkey's compiled-in `* -::*`, so a
+/// server started without a config file is not exposed to the network.
+const DEFAULT_BIND: [&str; 2] = ["127.0.0.1", "-::1"];
 const DEFAULT_PERCENTILES: [f64; 3] = [50.0, 99.0, 99.9];
 /// Valkey's CONFIG_BINDADDR_MAX.
 const MAX_BIND_ADDRESSES: usize = 16;
@@ -149,7 +152,11 @@ pub(crate) fn assign(
                     return Err("Invalid latency-tracking-info-percentiles parameters".to_string());
                 };
                 if !(0.0..=100.0).contains(&p) {
-                    return Err("latency-tracking-info-percentiles parameters should sit between [0.0,100.0]".to_string());
+                    return Err(concat!(
+                        "latency-tracking-info-percentiles parameters ",
+                        "should sit between [0.0,100.0]"
+                    )
+                    .to_string());
                 }
                 percentiles.push(p);
             }
@@ -180,9 +187,12 @@ fn assign_save(current: &Value, args: &[Vec<u8>], env: &SetEnv) -> Result<Assign
         _ => Vec::new(),
     };
     // `changes` is an `int` in Valkey: larger values wrap.
-    rules.extend(parsed.chunks_exact(2).map(|pair| SaveParam {
-        seconds: pair[0],
-        changes: pair[1] as i32,
+    rules.extend(parsed.chunks_exact(2).filter_map(|pair| match pair {
+        [seconds, changes] => Some(SaveParam {
+            seconds: *seconds,
+            changes: *changes as i32,
+        }),
+        _ => None,
     }));
     changed(Value::Save(rules))
 }

@@ -9,6 +9,8 @@ use std::collections::BTreeMap;
 use ferrokey_config::{directive, flag, Config};
 
 const RUN_DEPENDENT: [&str; 2] = ["port", "dir"];
+/// Deliberate ferrokey defaults: loopback-only `bind`, as in Valkey's shipped valkey.conf.
+const FERROKEY_DEFAULTS: [(&str, &str); 1] = [("bind", "127.0.0.1 -::1")];
 
 fn snapshot(text: &str) -> BTreeMap<String, String> {
     text.lines()
@@ -37,6 +39,14 @@ fn config_get_star_matches_valkey() {
     );
     for (name, value) in &expected {
         if RUN_DEPENDENT.contains(&name.as_str()) {
+            continue;
+        }
+        if let Some((_, ferrokey)) = FERROKEY_DEFAULTS.iter().find(|(n, _)| n == name) {
+            assert_eq!(
+                ours.get(name).map(String::as_str),
+                Some(*ferrokey),
+                "{name}"
+            );
             continue;
         }
         assert_eq!(ours.get(name), Some(value), "default of {name}");
@@ -71,7 +81,10 @@ fn hidden_directives_match_valkey_by_exact_name_only() {
 fn typed_accessors_see_defaults() {
     let config = Config::with_dir(b"/data");
     assert_eq!(config.port(), 6379);
-    assert_eq!(config.bind(), vec!["*".to_string(), "-::*".to_string()]);
+    assert_eq!(
+        config.bind(),
+        vec!["127.0.0.1".to_string(), "-::1".to_string()]
+    );
     assert_eq!(config.databases(), 16);
     assert_eq!(config.maxclients(), 10000);
     assert_eq!(config.hz(), 10);

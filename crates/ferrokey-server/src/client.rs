@@ -100,7 +100,8 @@ impl ClientHandle {
     }
 
     pub fn touch(&self) {
-        self.last_interaction_ms.store(unix_time_ms(), Ordering::Relaxed);
+        self.last_interaction_ms
+            .store(unix_time_ms(), Ordering::Relaxed);
     }
 
     pub fn idle_secs(&self) -> i64 {
@@ -178,14 +179,6 @@ impl ClientRegistry {
         self.clients.lock().len()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    pub fn get(&self, id: u64) -> Option<Arc<ClientHandle>> {
-        self.clients.lock().get(&id).cloned()
-    }
-
     /// A snapshot of every client, in id order.
     pub fn all(&self) -> Vec<Arc<ClientHandle>> {
         self.clients.lock().values().cloned().collect()
@@ -217,19 +210,20 @@ pub struct ClientState {
     pub db: usize,
     pub protocol: Protocol,
     pub reply_mode: ReplyMode,
+    /// False until AUTH/HELLO succeeds when the default user has a password (requirepass).
     pub authenticated: bool,
     /// Set by QUIT, or by a protocol error: close after flushing the output.
     pub close_after_reply: bool,
 }
 
 impl ClientState {
-    pub fn new(handle: Arc<ClientHandle>) -> Self {
+    pub fn new(handle: Arc<ClientHandle>, authenticated: bool) -> Self {
         ClientState {
+            authenticated,
             handle,
             db: 0,
             protocol: Protocol::Resp2,
             reply_mode: ReplyMode::On,
-            authenticated: true,
             close_after_reply: false,
         }
     }

@@ -35,13 +35,18 @@ pub async fn serve<S>(
 ) where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    let mut client = ClientState::new(handle.clone());
+    let authenticated = server.config.read().requirepass().is_none();
+    let mut client = ClientState::new(handle.clone(), authenticated);
     let mut parser = RequestParser::new(parser_config(&server));
+    parser.set_authenticated(authenticated);
     let mut query: Vec<u8> = Vec::with_capacity(READ_CHUNK_BYTES);
     let mut out = ReplyBuf::new(Protocol::Resp2);
     loop {
         let idle_secs = server.settings.idle_timeout_secs.load(Ordering::Relaxed);
-        let want = parser.bulk_bytes_missing(query.len()).unwrap_or(0).max(READ_CHUNK_BYTES);
+        let want = parser
+            .bulk_bytes_missing(query.len())
+            .unwrap_or(0)
+            .max(READ_CHUNK_BYTES);
         query.reserve(want.min(64 * 1024 * 1024));
         let read = tokio::select! {
             biased;
@@ -66,10 +71,15 @@ pub async fn serve<S>(
             Ok(n) => n,
         };
         Stats::add(&server.stats.total_net_input_bytes, n as u64);
-        handle.net_input_bytes.fetch_add(n as u64, Ordering::Relaxed);
+        handle
+            .net_input_bytes
+            .fetch_add(n as u64, Ordering::Relaxed);
         handle.touch();
         let mut protocol_error = false;
         loop {
+            if client.authenticated != parser.config().authenticated {
+                parser.set_authenticated(client.authenticated);
+            }
             match parser.parse(&query) {
                 Ok(Some(request)) => {
                     let args: SmallVec<[&[u8]; 8]> = request.iter().collect();
@@ -81,7 +91,10 @@ pub async fn serve<S>(
                         break;
                     }
                     if out.len() > OUTPUT_FLUSH_THRESHOLD_BYTES {
-                        if flush(&server, &mut stream, &mut out, &handle).await.is_err() {
+                        if flush(&server, &mut stream, &mut out, &handle)
+                            .await
+                            .is_err()
+                        {
                             client.close_after_reply = true;
                             break;
                         }
@@ -98,12 +111,17 @@ pub async fn serve<S>(
             }
         }
         parser.compact(&mut query);
-        handle.query_buffer_bytes.store(query.len() as u64, Ordering::Relaxed);
+        handle
+            .query_buffer_bytes
+            .store(query.len() as u64, Ordering::Relaxed);
         if parser.query_buffer_over_limit(query.len()) {
             Stats::add(&server.stats.client_query_buffer_limit_disconnections, 1);
             break;
         }
-        if flush(&server, &mut stream, &mut out, &handle).await.is_err() {
+        if flush(&server, &mut stream, &mut out, &handle)
+            .await
+            .is_err()
+        {
             break;
         }
         if protocol_error || client.close_after_reply || handle.is_killed() {
@@ -120,9 +138,14 @@ pub async fn serve<S>(
 
 fn parser_config(server: &Server) -> ParserConfig {
     ParserConfig {
-        max_bulk_len: server.settings.proto_max_bulk_len_bytes.load(Ordering::Relaxed) as usize,
-        query_buffer_limit: server.settings.client_query_buffer_limit_bytes.load(Ordering::Relaxed)
-            as usize,
+        max_bulk_len: server
+            .settings
+            .proto_max_bulk_len_bytes
+            .load(Ordering::Relaxed) as usize,
+        query_buffer_limit: server
+            .settings
+            .client_query_buffer_limit_bytes
+            .load(Ordering::Relaxed) as usize,
         ..ParserConfig::default()
     }
 }
@@ -146,7 +169,9 @@ async fn flush<S: AsyncWrite + Unpin>(
     if out.is_empty() {
         return Ok(());
     }
-    handle.output_buffer_bytes.store(out.len() as u64, Ordering::Relaxed);
+    handle
+        .output_buffer_bytes
+        .store(out.len() as u64, Ordering::Relaxed);
     stream.write_all(out.as_bytes()).await?;
     let n = out.len() as u64;
     Stats::add(&server.stats.total_net_output_bytes, n);

@@ -25,9 +25,9 @@ const ERROR_ARG_PREVIEW_BYTES: usize = 128;
 /// Executes one command and writes its reply into `out` (unless CLIENT REPLY suppresses it).
 pub fn execute(server: &Server, client: &mut ClientState, args: &[&[u8]], out: &mut ReplyBuf) {
     let reply_start = out.len();
-    let silent = matches!(client.reply_mode, ReplyMode::Off | ReplyMode::Skipping);
     run(server, client, args, out);
-    if silent {
+    // The mode after the command decides, so that CLIENT REPLY ON is answered.
+    if matches!(client.reply_mode, ReplyMode::Off | ReplyMode::Skipping) {
         out.truncate(reply_start);
     }
     match client.reply_mode {
@@ -36,18 +36,30 @@ pub fn execute(server: &Server, client: &mut ClientState, args: &[&[u8]], out: &
         _ => {}
     }
     Stats::add(&server.stats.total_commands_processed, 1);
-    client.handle.commands_processed.fetch_add(1, Ordering::Relaxed);
+    client
+        .handle
+        .commands_processed
+        .fetch_add(1, Ordering::Relaxed);
 }
 
 fn run(server: &Server, client: &mut ClientState, args: &[&[u8]], out: &mut ReplyBuf) {
-    let Some(&name) = args.first() else {
-        return;
-    };
+    let start = out.len();
     let Some(spec) = resolve(args, out) else {
-        count_error_reply(server, out, 0);
+        count_error_reply(server, out, start);
         return;
     };
     let Some(entry) = server.commands.get(spec) else {
+        return;
+    };
+    // A container reaches here only without a subcommand, and fails the arity check below.
+    if entry.handler.is_none() && !spec.is_container() {
+        Stats::add(&entry.stats.rejected_calls, 1);
+        let start = out.len();
+        out.error(&format!(
+            "ERR command '{}' is not implemented by ferrokey yet",
+            spec.full_name
+        ));
+        count_error_reply(server, out, start);
         return;
     };
     if !arity_ok(spec.arity, args.len()) {
@@ -61,16 +73,19 @@ fn run(server: &Server, client: &mut ClientState, args: &[&[u8]], out: &mut Repl
         return;
     }
     let Some(handler) = entry.handler else {
-        Stats::add(&entry.stats.rejected_calls, 1);
-        let start = out.len();
-        out.error(&format!(
-            "ERR command '{}' is not implemented by ferrokey yet",
-            String::from_utf8_lossy(name).to_ascii_lowercase()
-        ));
-        count_error_reply(server, out, start);
         return;
     };
-    client.handle.last_command_id.store(spec.id, Ordering::Relaxed);
+    if !client.authenticated && !spec.no_auth() {
+        Stats::add(&entry.stats.rejected_calls, 1);
+        let start = out.len();
+        out.error("NOAUTH Authentication required.");
+        count_error_reply(server, out, start);
+        return;
+    }
+    client
+        .handle
+        .last_command_id
+        .store(spec.id, Ordering::Relaxed);
     if server.clients.has_monitors() {
         feed_monitors(server, client, args, spec);
     }
@@ -82,7 +97,7 @@ fn run(server: &Server, client: &mut ClientState, args: &[&[u8]], out: &mut Repl
 fn resolve(args: &[&[u8]], out: &mut ReplyBuf) -> Option<&'static CommandSpec> {
     let name = args.first()?;
     let Some(spec) = ferrokey_cmdtable::lookup(name) else {
-        out.error(&unknown_command_text(args));
+        out.error_bytes(&unknown_command_text(args));
         return None;
     };
     if spec.subcommands.is_empty() || args.len() < 2 {
@@ -92,25 +107,16 @@ fn resolve(args: &[&[u8]], out: &mut ReplyBuf) -> Option<&'static CommandSpec> {
     match ferrokey_cmdtable::lookup_subcommand(spec, sub) {
         Some(sub_spec) => Some(sub_spec),
         None => {
-            out.error(&format!(
-                "ERR unknown subcommand '{}'. Try {} HELP.",
-                preview(sub),
-                spec.name.to_ascii_uppercase()
-            ));
+            out.error(&ferrokey_cmdtable::unknown_subcommand_error(name, sub));
             None
         }
     }
 }
 
-fn preview(arg: &[u8]) -> String {
-    let cut = &arg[..arg.len().min(ERROR_ARG_PREVIEW_BYTES)];
-    String::from_utf8_lossy(cut).into_owned()
-}
-
 /// `ERR unknown command 'x', with args beginning with: 'a' 'b' `, byte-exact with Redis: the
 /// argument list stops growing once it reaches 128 bytes, and each argument is cut to the room
 /// left.
-fn unknown_command_text(args: &[&[u8]]) -> String {
+fn unknown_command_text(args: &[&[u8]]) -> Vec<u8> {
     let mut list: Vec<u8> = Vec::new();
     for arg in args.iter().skip(1) {
         if list.len() >= ERROR_ARG_PREVIEW_BYTES {
@@ -121,11 +127,12 @@ fn unknown_command_text(args: &[&[u8]]) -> String {
         list.extend_from_slice(&arg[..arg.len().min(room)]);
         list.extend_from_slice(b"' ");
     }
-    format!(
-        "ERR unknown command '{}', with args beginning with: {}",
-        preview(args.first().copied().unwrap_or_default()),
-        String::from_utf8_lossy(&list)
-    )
+    let name = args.first().copied().unwrap_or_default();
+    let mut text = b"ERR unknown command '".to_vec();
+    text.extend_from_slice(&name[..name.len().min(ERROR_ARG_PREVIEW_BYTES)]);
+    text.extend_from_slice(b"', with args beginning with: ");
+    text.extend_from_slice(&list);
+    text
 }
 
 fn arity_ok(arity: i32, argc: usize) -> bool {
@@ -177,20 +184,30 @@ fn call(
         effects.push(args.iter().map(|a| a.to_vec()).collect());
     }
     if !effects.is_empty() {
-        server.write_stream.emit(EffectBatch { db, commands: effects });
+        server.write_stream.emit(EffectBatch {
+            db,
+            commands: effects,
+        });
     }
     drop(locks);
     let elapsed_us = started.elapsed().as_micros() as u64;
     Stats::add(&server.stats.dirty, dirty);
     Stats::add(&entry.stats.calls, 1);
     Stats::add(&entry.stats.usec, elapsed_us);
+    // Valkey records whole microseconds, in nanoseconds.
+    entry.stats.latency.record(elapsed_us.saturating_mul(1000));
     if out.as_bytes().get(reply_start) == Some(&b'-') {
         Stats::add(&entry.stats.failed_calls, 1);
         count_error_reply(server, out, reply_start);
     }
 }
 
-fn lock_for<'k>(server: &'k Server, db: usize, entry: &CommandEntry, args: &[&[u8]]) -> LockSet<'k> {
+fn lock_for<'k>(
+    server: &'k Server,
+    db: usize,
+    entry: &CommandEntry,
+    args: &[&[u8]],
+) -> LockSet<'k> {
     let keyspace = &server.keyspace;
     match entry.scope {
         Scope::None => LockSet::empty(keyspace),
@@ -258,8 +275,11 @@ mod tests {
     fn unknown_command_lists_leading_args() {
         assert_eq!(
             unknown_command_text(&[b"foo", b"a", b"b"]),
-            "ERR unknown command 'foo', with args beginning with: 'a' 'b' "
+            b"ERR unknown command 'foo', with args beginning with: 'a' 'b' "
         );
-        assert_eq!(unknown_command_text(&[b"foo"]), "ERR unknown command 'foo', with args beginning with: ");
+        assert_eq!(
+            unknown_command_text(&[b"foo"]),
+            b"ERR unknown command 'foo', with args beginning with: "
+        );
     }
 }

@@ -2,9 +2,11 @@
 //!
 //! Invoked as valkey-server is: `ferrokey-server [config-file] [--directive value ...] [-]`.
 //! The configuration crate turns that into a `Config` or a start-up error (printed exactly as
-//! Valkey prints it). The server then listens on every `bind` address and on `unixsocket`,
-//! serves each connection in its own task on a multi-threaded runtime, runs the cron at `hz`,
-//! and exits cleanly on SIGTERM or SIGINT.
+//! Valkey prints it). The server then runs one single-threaded runtime per core ("worker"),
+//! each with its own SO_REUSEPORT listener on every `bind` address, so a connection lives on the
+//! thread that accepted it and no request crosses threads; shared state is only the sharded
+//! keyspace and the registries. The main thread serves `unixsocket`, runs the cron at `hz`, and
+//! exits cleanly on SIGTERM or SIGINT.
 
 mod client;
 mod commands;
@@ -29,14 +31,19 @@ use server::{Server, Stats};
 static GLOBAL: Jemalloc = Jemalloc;
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let executable = std::env::args().next().unwrap_or_else(|| "ferrokey-server".into());
-    let config = match ferrokey_config::parse_command_line(&args, &mut std::io::stdin().lock()) {
+    let executable = std::env::args()
+        .next()
+        .unwrap_or_else(|| "ferrokey-server".into());
+    let mut hooks = ferrokey_config::SystemHooks;
+    let config = match ferrokey_config::parse_command_line(std::env::args_os(), &mut hooks) {
         Ok(ferrokey_config::CommandLine::Run(config)) => config,
-        Ok(ferrokey_config::CommandLine::Version(text))
-        | Ok(ferrokey_config::CommandLine::Help(text)) => {
-            println!("{text}");
+        Ok(ferrokey_config::CommandLine::Version) => {
+            println!("{}", ferrokey_config::version_line("jemalloc", "ferrokey"));
             return;
+        }
+        Ok(ferrokey_config::CommandLine::Help) => {
+            eprintln!("{}", ferrokey_config::usage_text());
+            std::process::exit(1);
         }
         Err(error) => {
             eprintln!("{error}");
@@ -50,11 +57,28 @@ fn main() {
         )
         .with_writer(std::io::stderr)
         .init();
-    let server = Arc::new(Server::new(config, executable));
-    let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(workers)
-        .thread_name("ferrokey-worker")
+    let server = Arc::new(Server::new(*config, executable));
+    let workers = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
+    let listeners = match bind_tcp_listeners(&server, workers) {
+        Ok(listeners) => listeners,
+        Err(message) => {
+            eprintln!("{message}");
+            std::process::exit(1);
+        }
+    };
+    for (index, worker_listeners) in listeners.into_iter().enumerate() {
+        let server = server.clone();
+        let spawned = std::thread::Builder::new()
+            .name(format!("ferrokey-worker-{index}"))
+            .spawn(move || run_worker(server, worker_listeners));
+        if let Err(error) = spawned {
+            eprintln!("cannot start worker thread: {error}");
+            std::process::exit(1);
+        }
+    }
+    let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     {
@@ -64,58 +88,126 @@ fn main() {
             std::process::exit(1);
         }
     };
-    let code = runtime.block_on(run(server));
-    runtime.shutdown_timeout(Duration::from_millis(200));
+    let code = runtime.block_on(run_main(server));
     std::process::exit(code);
 }
 
-async fn run(server: Arc<Server>) -> i32 {
-    let (port, binds, unixsocket, unixsocket_perm) = {
+/// Binds every `bind` address once per worker with SO_REUSEPORT, so the kernel spreads new
+/// connections over the workers and each connection stays on the thread that accepted it.
+fn bind_tcp_listeners(
+    server: &Server,
+    workers: usize,
+) -> Result<Vec<Vec<std::net::TcpListener>>, String> {
+    let (port, binds, backlog) = {
         let config = server.config.read();
         (
-            config.get_i64("port").unwrap_or(6379),
-            config.get_raw("bind").unwrap_or_else(|| "127.0.0.1".into()),
-            config.get_raw("unixsocket").filter(|s| !s.is_empty()),
-            config.get_raw("unixsocketperm").and_then(|p| u32::from_str_radix(&p, 8).ok()),
+            config.port(),
+            config.bind(),
+            config.get_i64("tcp-backlog").unwrap_or(511),
         )
     };
     server.tcp_port.store(port as u32, Ordering::Relaxed);
-    let mut listening = 0;
-    if port > 0 {
-        for addr in binds.split_whitespace() {
-            let optional = addr.starts_with('-');
-            let host = addr.trim_start_matches('-');
-            let host = if host == "*" { "0.0.0.0" } else { host };
-            let target = if host.contains(':') {
-                format!("[{host}]:{port}")
-            } else {
-                format!("{host}:{port}")
-            };
-            match TcpListener::bind(&target).await {
-                Ok(listener) => {
-                    listening += 1;
-                    tracing::info!("ferrokey {} listening on {target}", server::FERROKEY_VERSION);
-                    tokio::spawn(accept_tcp(server.clone(), listener));
-                }
-                Err(error) if optional => tracing::warn!("cannot bind {target}: {error}"),
+    let mut per_worker: Vec<Vec<std::net::TcpListener>> =
+        (0..workers).map(|_| Vec::new()).collect();
+    if port == 0 {
+        return Ok(per_worker);
+    }
+    for addr in &binds {
+        let optional = addr.starts_with('-');
+        let host = addr.trim_start_matches('-');
+        let host = match host {
+            "*" => "0.0.0.0",
+            "::*" => "::",
+            other => other,
+        };
+        let target = if host.contains(':') {
+            format!("[{host}]:{port}")
+        } else {
+            format!("{host}:{port}")
+        };
+        let Ok(sockaddr) = target.parse::<std::net::SocketAddr>() else {
+            return Err(format!("Invalid bind address '{host}'"));
+        };
+        for listeners in per_worker.iter_mut() {
+            match bind_reuseport(sockaddr, backlog as i32) {
+                Ok(listener) => listeners.push(listener),
+                Err(_) if optional => break,
                 Err(error) => {
-                    eprintln!("Warning: Could not create server TCP listening socket {target}: {error}");
-                    return 1;
+                    return Err(format!(
+                        "Warning: Could not create server TCP listening socket {target}: {error}"
+                    ))
                 }
             }
         }
+        tracing::info!(
+            "ferrokey {} listening on {target}",
+            server::FERROKEY_VERSION
+        );
     }
-    if let Some(path) = unixsocket {
+    Ok(per_worker)
+}
+
+fn bind_reuseport(
+    addr: std::net::SocketAddr,
+    backlog: i32,
+) -> std::io::Result<std::net::TcpListener> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+    socket.set_reuse_address(true)?;
+    socket.set_reuse_port(true)?;
+    if addr.is_ipv6() {
+        socket.set_only_v6(true)?;
+    }
+    socket.set_nonblocking(true)?;
+    socket.bind(&addr.into())?;
+    socket.listen(backlog.max(1))?;
+    Ok(socket.into())
+}
+
+/// A worker: a single-threaded runtime serving the connections its listeners accept.
+fn run_worker(server: Arc<Server>, listeners: Vec<std::net::TcpListener>) {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("cannot start a worker runtime: {error}");
+            std::process::exit(1);
+        }
+    };
+    runtime.block_on(async move {
+        for listener in listeners {
+            match TcpListener::from_std(listener) {
+                Ok(listener) => {
+                    tokio::spawn(accept_tcp(server.clone(), listener));
+                }
+                Err(error) => tracing::warn!("cannot register listener: {error}"),
+            }
+        }
+        std::future::pending::<()>().await;
+    });
+}
+
+/// The main thread: the unix socket, the cron and the shutdown signal.
+async fn run_main(server: Arc<Server>) -> i32 {
+    let (unixsocket, unixsocket_perm) = {
+        let config = server.config.read();
+        (config.unixsocket(), config.unixsocketperm())
+    };
+    let mut unix_path = None;
+    if let Some(path) = unixsocket.filter(|p| !p.is_empty()) {
         let _ = std::fs::remove_file(&path);
         match UnixListener::bind(&path) {
             Ok(listener) => {
-                if let Some(mode) = unixsocket_perm {
+                if unixsocket_perm != 0 {
                     use std::os::unix::fs::PermissionsExt;
-                    let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode));
+                    let mode = std::fs::Permissions::from_mode(unixsocket_perm);
+                    let _ = std::fs::set_permissions(&path, mode);
                 }
-                listening += 1;
                 tracing::info!("listening on unix socket {path}");
-                tokio::spawn(accept_unix(server.clone(), listener, path));
+                tokio::spawn(accept_unix(server.clone(), listener, path.clone()));
+                unix_path = Some(path);
             }
             Err(error) => {
                 eprintln!("Failed opening Unix socket: {error}");
@@ -123,19 +215,25 @@ async fn run(server: Arc<Server>) -> i32 {
             }
         }
     }
-    if listening == 0 {
+    if server.tcp_port.load(Ordering::Relaxed) == 0 && unix_path.is_none() {
         eprintln!("Configured to not listen anywhere, exiting.");
         return 1;
     }
     tokio::spawn(cron(server.clone()));
     wait_for_shutdown_signal().await;
     tracing::info!("received shutdown signal, exiting");
+    if let Some(path) = unix_path {
+        let _ = std::fs::remove_file(path);
+    }
     0
 }
 
 async fn wait_for_shutdown_signal() {
     use tokio::signal::unix::{signal, SignalKind};
-    match (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) {
+    match (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) {
         (Ok(mut term), Ok(mut int)) => {
             tokio::select! {
                 _ = term.recv() => {}
@@ -158,7 +256,9 @@ where
         tokio::spawn(async move {
             use tokio::io::AsyncWriteExt;
             let mut stream = stream;
-            let _ = stream.write_all(b"-ERR max number of clients reached\r\n").await;
+            let _ = stream
+                .write_all(b"-ERR max number of clients reached\r\n")
+                .await;
         });
         return;
     }
@@ -187,8 +287,8 @@ async fn accept_tcp(server: Arc<Server>, listener: TcpListener) {
 
 /// Applies `tcp-keepalive` (seconds; 0 disables) to an accepted socket.
 fn set_keepalive(server: &Server, stream: &tokio::net::TcpStream) {
-    let secs = server.config.read().get_i64("tcp-keepalive").unwrap_or(300);
-    if secs <= 0 {
+    let secs = server.config.read().tcp_keepalive_secs();
+    if secs == 0 {
         return;
     }
     let sock = socket2::SockRef::from(stream);
@@ -225,8 +325,14 @@ async fn cron(server: Arc<Server>) {
         }
         let server = server.clone();
         let _ = tokio::task::spawn_blocking(move || {
-            server.lru_clock.store(server::lru_clock_now(), Ordering::Relaxed);
-            if server.settings.active_expire_enabled.load(Ordering::Relaxed) {
+            server
+                .lru_clock
+                .store(server::lru_clock_now(), Ordering::Relaxed);
+            if server
+                .settings
+                .active_expire_enabled
+                .load(Ordering::Relaxed)
+            {
                 keyspace::expire::active_expire_cycle(&server);
             }
             keyspace::expire::rehash_idle_tables(&server);

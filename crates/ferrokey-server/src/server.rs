@@ -64,7 +64,10 @@ impl Stats {
     /// Counts an error reply under its prefix (the first word), as INFO errorstats does.
     pub fn count_error(&self, line: &[u8]) {
         Self::add(&self.total_error_replies, 1);
-        let prefix_end = line.iter().position(|&b| b == b' ' || b == b'\r').unwrap_or(line.len());
+        let prefix_end = line
+            .iter()
+            .position(|&b| b == b' ' || b == b'\r')
+            .unwrap_or(line.len());
         let prefix = String::from_utf8_lossy(&line[..prefix_end.min(line.len())]).into_owned();
         let mut map = self.errorstats.lock();
         // Bound the table as Redis does (128 distinct prefixes) so clients cannot grow it.
@@ -114,13 +117,22 @@ pub struct Server {
     pub tcp_port: AtomicU32,
     pub executable: String,
     pub config_file: Option<String>,
+    /// The replication id INFO reports; DEBUG CHANGE-REPL-ID renews it.
+    pub replid: parking_lot::Mutex<String>,
+    /// Settings only DEBUG changes.
+    pub debug: crate::commands::debug::DebugSettings,
+    /// INFO's memory baselines and instantaneous-rate samples.
+    pub info_state: crate::commands::info::InfoState,
 }
 
 /// The 24-bit LRU clock Redis keeps, in seconds.
 pub const LRU_CLOCK_MAX: u32 = (1 << 24) - 1;
 
 pub fn unix_time_ms() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
 }
 
 pub fn lru_clock_now() -> u32 {
@@ -129,9 +141,11 @@ pub fn lru_clock_now() -> u32 {
 
 impl Server {
     pub fn new(config: ferrokey_config::Config, executable: String) -> Self {
-        let databases = config.get_i64("databases").unwrap_or(16).max(1) as usize;
-        let shard_count = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
-        let config_file = config.config_file().map(|p| p.to_string());
+        let databases = config.databases().max(1) as usize;
+        let shard_count = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1);
+        let config_file = config.config_file().map(|p| p.display().to_string());
         let server = Server {
             keyspace: Keyspace::new(databases, shard_count),
             config: RwLock::new(config),
@@ -148,8 +162,14 @@ impl Server {
             tcp_port: AtomicU32::new(0),
             executable,
             config_file,
+            replid: parking_lot::Mutex::new(random_hex_id()),
+            debug: Default::default(),
+            info_state: Default::default(),
         };
-        server.settings.active_expire_enabled.store(true, Ordering::Relaxed);
+        server
+            .settings
+            .active_expire_enabled
+            .store(true, Ordering::Relaxed);
         server.apply_config();
         server
     }
@@ -160,17 +180,28 @@ impl Server {
         let get = |name: &str, default: i64| config.get_i64(name).unwrap_or(default);
         let s = &self.settings;
         s.hz.store(get("hz", 10).clamp(1, 500) as u32, Ordering::Relaxed);
-        s.idle_timeout_secs.store(get("timeout", 0).max(0) as u64, Ordering::Relaxed);
-        s.maxclients.store(get("maxclients", 10000).max(1) as usize, Ordering::Relaxed);
-        s.proto_max_bulk_len_bytes
-            .store(get("proto-max-bulk-len", 512 << 20).max(1) as u64, Ordering::Relaxed);
-        s.client_query_buffer_limit_bytes
-            .store(get("client-query-buffer-limit", 1 << 30).max(1) as u64, Ordering::Relaxed);
-        s.active_expire_effort
-            .store(get("active-expire-effort", 1).clamp(1, 10) as u32, Ordering::Relaxed);
-        let debug = config.get_raw("enable-debug-command").unwrap_or_default();
-        s.debug_command_allowed.store(debug == "yes" || debug == "local", Ordering::Relaxed);
-        s.debug_command_local_only.store(debug == "local", Ordering::Relaxed);
+        s.idle_timeout_secs
+            .store(get("timeout", 0).max(0) as u64, Ordering::Relaxed);
+        s.maxclients
+            .store(get("maxclients", 10000).max(1) as usize, Ordering::Relaxed);
+        s.proto_max_bulk_len_bytes.store(
+            get("proto-max-bulk-len", 512 << 20).max(1) as u64,
+            Ordering::Relaxed,
+        );
+        s.client_query_buffer_limit_bytes.store(
+            get("client-query-buffer-limit", 1 << 30).max(1) as u64,
+            Ordering::Relaxed,
+        );
+        s.active_expire_effort.store(
+            get("active-expire-effort", 1).clamp(1, 10) as u32,
+            Ordering::Relaxed,
+        );
+        let debug = config.enable_debug_command();
+        use ferrokey_config::ProtectedAction;
+        s.debug_command_allowed
+            .store(debug != ProtectedAction::No, Ordering::Relaxed);
+        s.debug_command_local_only
+            .store(debug == ProtectedAction::Local, Ordering::Relaxed);
     }
 
     pub fn cron_paused(&self) -> bool {
@@ -190,5 +221,7 @@ impl Server {
 pub fn random_hex_id() -> String {
     use rand::Rng;
     let mut rng = rand::thread_rng();
-    (0..40).map(|_| char::from(b"0123456789abcdef"[rng.gen_range(0..16)])).collect()
+    (0..40)
+        .map(|_| char::from(b"0123456789abcdef"[rng.gen_range(0..16)]))
+        .collect()
 }

@@ -36,6 +36,9 @@ impl WriteStream {
         self.active.load(Ordering::Relaxed)
     }
 
+    /// Registers a reader. AOF, replication, notifications and tracking (later issues) are
+    /// the readers; until they land only the tests subscribe.
+    #[cfg_attr(not(test), allow(dead_code))]
     pub fn subscribe(&self) -> mpsc::UnboundedReceiver<Arc<EffectBatch>> {
         let (tx, rx) = mpsc::unbounded_channel();
         let mut subs = self.subscribers.lock();
@@ -69,14 +72,20 @@ mod tests {
         let mut rx = stream.subscribe();
         assert!(stream.is_active());
         for i in 0..3u8 {
-            stream.emit(EffectBatch { db: 0, commands: vec![vec![b"DEL".to_vec(), vec![i]]] });
+            stream.emit(EffectBatch {
+                db: 0,
+                commands: vec![vec![b"DEL".to_vec(), vec![i]]],
+            });
         }
         for i in 0..3u8 {
             let got = rx.try_recv().expect("batch");
             assert_eq!(got.commands[0][1], vec![i]);
         }
         drop(rx);
-        stream.emit(EffectBatch { db: 0, commands: vec![vec![b"DEL".to_vec()]] });
+        stream.emit(EffectBatch {
+            db: 0,
+            commands: vec![vec![b"DEL".to_vec()]],
+        });
         assert!(!stream.is_active());
     }
 }

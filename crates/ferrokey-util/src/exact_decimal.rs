@@ -17,11 +17,11 @@ struct BigDecimal {
 }
 
 impl BigDecimal {
-    fn from_u64(mut value: u64) -> BigDecimal {
+    fn from_u128(mut value: u128) -> BigDecimal {
         let mut limbs = Vec::new();
         while value > 0 {
-            limbs.push((value % LIMB_BASE) as u32);
-            value /= LIMB_BASE;
+            limbs.push((value % u128::from(LIMB_BASE)) as u32);
+            value /= u128::from(LIMB_BASE);
         }
         BigDecimal { limbs }
     }
@@ -77,7 +77,7 @@ pub(crate) struct ExactDecimal {
 
 impl ExactDecimal {
     /// Expands `significand × 2^binary_exponent` exactly.
-    pub(crate) fn new(significand: u64, binary_exponent: i32) -> ExactDecimal {
+    pub(crate) fn new(significand: u128, binary_exponent: i32) -> ExactDecimal {
         if significand == 0 {
             return ExactDecimal {
                 digits: Vec::new(),
@@ -88,7 +88,7 @@ impl ExactDecimal {
         let shift = significand.trailing_zeros();
         let significand = significand >> shift;
         let exponent = i64::from(binary_exponent) + i64::from(shift);
-        let mut value = BigDecimal::from_u64(significand);
+        let mut value = BigDecimal::from_u128(significand);
         let fraction_digits = if exponent >= 0 {
             value.mul_pow(2, exponent.unsigned_abs() as u32, 31);
             0
@@ -103,6 +103,18 @@ impl ExactDecimal {
             digits.pop();
         }
         ExactDecimal { digits, point }
+    }
+
+    /// Compares this value with the non-zero `0.DIGITS × 10^point`, where
+    /// `digits` has no leading or trailing zeros but may contain one `.`.
+    pub(crate) fn compare(&self, digits: &[u8], point: i64) -> std::cmp::Ordering {
+        if self.is_zero() {
+            return std::cmp::Ordering::Less;
+        }
+        self.point.cmp(&point).then_with(|| {
+            let other = digits.iter().filter(|b| **b != b'.');
+            self.digits.iter().cmp(other)
+        })
     }
 
     fn is_zero(&self) -> bool {
@@ -126,8 +138,8 @@ impl ExactDecimal {
         let first_dropped = self.digits.get(keep).copied().unwrap_or(b'0');
         let more_after = self.digits.len() > keep + 1; // no trailing zeros
         let last_kept_odd = kept.last().is_some_and(|d| (d - b'0') % 2 == 1);
-        let round_up = first_dropped > b'5'
-            || (first_dropped == b'5' && (more_after || last_kept_odd));
+        let round_up =
+            first_dropped > b'5' || (first_dropped == b'5' && (more_after || last_kept_odd));
         let mut point = self.point;
         if round_up {
             let mut carry = true;
@@ -217,12 +229,12 @@ mod tests {
 
     fn fixed(value: f64, precision: usize) -> String {
         let (significand, exponent) = decompose(value);
-        ExactDecimal::new(significand, exponent).fixed(precision)
+        ExactDecimal::new(u128::from(significand), exponent).fixed(precision)
     }
 
     fn general(value: f64, precision: usize) -> String {
         let (significand, exponent) = decompose(value);
-        ExactDecimal::new(significand, exponent).general(precision)
+        ExactDecimal::new(u128::from(significand), exponent).general(precision)
     }
 
     fn decompose(value: f64) -> (u64, i32) {

@@ -44,7 +44,9 @@ impl ByteSet {
 
     fn contains(&self, byte: u8) -> bool {
         let (word, bit) = (usize::from(byte >> 6), byte & 63);
-        self.0.get(word).is_some_and(|slot| slot & (1u64 << bit) != 0)
+        self.0
+            .get(word)
+            .is_some_and(|slot| slot & (1u64 << bit) != 0)
     }
 
     fn complement(self) -> ByteSet {

@@ -74,13 +74,21 @@ fn reference(pattern: &[u8], text: &[u8], nocase: bool, depth: usize) -> bool {
             }
             b'\\' if pattern.len() - p >= 2 => {
                 p += 1;
-                let ok = if nocase { lower(at(p)) == lower(c) } else { at(p) == c };
+                let ok = if nocase {
+                    lower(at(p)) == lower(c)
+                } else {
+                    at(p) == c
+                };
                 if !ok {
                     return false;
                 }
             }
             other => {
-                let ok = if nocase { lower(other) == lower(c) } else { other == c };
+                let ok = if nocase {
+                    lower(other) == lower(c)
+                } else {
+                    other == c
+                };
                 if !ok {
                     return false;
                 }
@@ -223,7 +231,16 @@ fn pathological_patterns_finish_quickly() {
     let pattern = b"a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*b";
     let started = Instant::now();
     assert!(!glob_match(pattern, &text, false));
-    assert!(!glob_match(&b"*a".repeat(900).iter().chain(b"*b").copied().collect::<Vec<u8>>(), &text[..5000], false));
+    assert!(!glob_match(
+        &b"*a"
+            .repeat(900)
+            .iter()
+            .chain(b"*b")
+            .copied()
+            .collect::<Vec<u8>>(),
+        &text[..5000],
+        false
+    ));
     let mut nearly = text.clone();
     nearly.push(b'b');
     assert!(glob_match(pattern, &nearly, false));

@@ -5,6 +5,7 @@
 //! - [`long_double`]: INCRBYFLOAT's x87 `long double` parse, add and format.
 //! - [`lcs`]: the LCS command's table, string and IDX match ranges.
 
+mod c_float;
 mod exact_decimal;
 pub mod glob;
 pub mod lcs;

@@ -5,17 +5,17 @@
 //! stores the sum formatted with `%.17Lf` minus trailing zeros
 //! (`ld2string(..., LD_STR_HUMAN)`).  Doing the same in f64 gives different
 //! text (e.g. `10.5 + 0.1`), so this module reproduces each step exactly and
-//! portably: `rustc_apfloat`'s x87 type for correctly rounded parsing and
-//! addition (round to nearest, ties to even, with subnormals, as the FPU
-//! does), and `exact_decimal` for glibc-identical printing.
+//! portably: `c_float` for glibc-identical `strtold`, `rustc_apfloat`'s x87
+//! type for the addition (round to nearest, ties to even, with subnormals,
+//! as the FPU does), and `exact_decimal` for glibc-identical printing.
 //!
 //! Accepted texts are those of `string2ld`: shorter than 5120 bytes, the
 //! `strtold` grammar consumed in full (decimal, hex float, `inf`/`infinity`),
 //! no leading whitespace, and not NaN; finite texts that overflow to
 //! infinity or underflow to zero are rejected.
 
+use crate::c_float::{scan_c_float, to_binary, CFloat, X87_FORMAT};
 use crate::exact_decimal::{strip_fraction_zeros, ExactDecimal};
-use crate::number::{classify, hex_apfloat_text, scan_c_float, CFloat, Magnitude, Mantissa};
 use rustc_apfloat::ieee::{Double, X87DoubleExtended};
 use rustc_apfloat::{Float, FloatConvert, Round};
 
@@ -70,29 +70,15 @@ impl LongDouble {
         if text.is_empty() || text.len() >= MAX_LONG_DOUBLE_CHARS {
             return None;
         }
-        let magnitude = match scan_c_float(text)? {
+        let bits = match scan_c_float(text)? {
             CFloat::Infinity { negative } => {
-                return Some(Self::from_x87(with_sign(X87DoubleExtended::INFINITY, negative)))
+                let infinity = X87DoubleExtended::INFINITY;
+                return Some(Self::from_x87(if negative { -infinity } else { infinity }));
             }
-            // 0.D × 10^E is at least 10^(E-1): past the largest value
-            // (1.19e4932) once E >= 4934; below half the smallest subnormal
-            // (1.8e-4951) once E <= -4951.
-            CFloat::Decimal(decimal) => match classify(&decimal, 4934, -4951) {
-                Magnitude::InRange => {
-                    let text = format!("0.{}e{}", decimal.digit_string(), decimal.exponent);
-                    converted(&decimal, &text)?
-                }
-                other => out_of_range(&decimal, other)?,
-            },
-            // 0.H × 2^P is at least 2^(P-4): past the largest value (just
-            // under 2^16384) once P >= 16388; at most half the smallest
-            // subnormal (2^-16445) once P <= -16446.
-            CFloat::Hex(hex) => match classify(&hex, 16388, -16446) {
-                Magnitude::InRange => converted(&hex, &hex_apfloat_text(&hex))?,
-                other => out_of_range(&hex, other)?,
-            },
+            CFloat::Decimal(decimal) => to_binary(&decimal, false, &X87_FORMAT)?,
+            CFloat::Hex(hex) => to_binary(&hex, true, &X87_FORMAT)?,
         };
-        Some(Self::from_x87(magnitude))
+        Some(LongDouble { bits })
     }
 
     /// The exact value of `value` (every i64 fits in 64 significand bits).
@@ -182,38 +168,10 @@ impl LongDouble {
         // The integer bit is explicit, so the significand is read as an
         // integer scaled by 2^-63; subnormals use the minimum exponent.
         let exponent = biased_exponent.max(1) - X87_EXPONENT_BIAS - 63;
-        (negative, ExactDecimal::new(significand, exponent))
-    }
-}
-
-/// `magnitude`, negated when `negative`.
-fn with_sign(magnitude: X87DoubleExtended, negative: bool) -> X87DoubleExtended {
-    if negative {
-        -magnitude
-    } else {
-        magnitude
-    }
-}
-
-/// Converts an in-range mantissa through `rustc_apfloat`, rejecting results
-/// that overflowed or rounded to zero (glibc's ERANGE cases).
-fn converted(mantissa: &Mantissa<'_>, text: &str) -> Option<X87DoubleExtended> {
-    let parsed = X87DoubleExtended::from_str_r(text, Round::NearestTiesToEven)
-        .ok()?
-        .value;
-    if parsed.is_infinite() || parsed.is_zero() || parsed.is_nan() {
-        return None;
-    }
-    Some(with_sign(parsed, mantissa.negative))
-}
-
-/// The value for a mantissa `classify` placed outside the convertible range.
-fn out_of_range(mantissa: &Mantissa<'_>, magnitude: Magnitude) -> Option<X87DoubleExtended> {
-    match magnitude {
-        Magnitude::Zero { underflow: false } => {
-            Some(with_sign(X87DoubleExtended::ZERO, mantissa.negative))
-        }
-        _ => None,
+        (
+            negative,
+            ExactDecimal::new(u128::from(significand), exponent),
+        )
     }
 }
 

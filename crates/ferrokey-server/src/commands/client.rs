@@ -81,11 +81,16 @@ fn client_setinfo(ctx: &mut Ctx) {
     let value = ctx.arg(3);
     let lib_name = eq_ic(attr, "lib-name");
     if !lib_name && !eq_ic(attr, "lib-ver") {
-        ctx.out.error_bytes(&[b"ERR Unrecognized option '", attr, b"'"].concat());
+        ctx.out
+            .error_bytes(&[b"ERR Unrecognized option '", attr, b"'"].concat());
         return;
     }
     if !valid_client_attr(value) {
-        let text = [attr, b" cannot contain spaces, newlines or special characters."].concat();
+        let text = [
+            attr,
+            b" cannot contain spaces, newlines or special characters.",
+        ]
+        .concat();
         ctx.out.error_bytes(&[b"ERR ", &text[..]].concat());
         return;
     }
@@ -148,22 +153,40 @@ struct ClientFilter {
 
 impl ClientFilter {
     fn matches(&self, client: &ClientHandle, me: u64, skip_me_default: bool) -> bool {
+        // A killed client is gone for Valkey at once; here its task may not have exited yet.
+        if client.is_killed() {
+            return false;
+        }
         if !self.ids.is_empty() && !self.ids.contains(&client.id) {
             return false;
         }
-        if self.client_type.is_some_and(|t| t != ClientType::of(client)) {
+        if self
+            .client_type
+            .is_some_and(|t| t != ClientType::of(client))
+        {
             return false;
         }
-        if self.addr.as_deref().is_some_and(|a| a != client.addr_string().as_bytes()) {
+        if self
+            .addr
+            .as_deref()
+            .is_some_and(|a| a != client.addr_string().as_bytes())
+        {
             return false;
         }
-        if self.laddr.as_deref().is_some_and(|a| a != client.laddr_string().as_bytes()) {
+        if self
+            .laddr
+            .as_deref()
+            .is_some_and(|a| a != client.laddr_string().as_bytes())
+        {
             return false;
         }
         if client.id == me && self.skip_me.unwrap_or(skip_me_default) {
             return false;
         }
-        if self.max_age_secs.is_some_and(|max| (client.created.elapsed().as_secs() as i64) < max) {
+        if self
+            .max_age_secs
+            .is_some_and(|max| (client.created.elapsed().as_secs() as i64) < max)
+        {
             return false;
         }
         true
@@ -205,7 +228,8 @@ fn parse_filter(ctx: &mut Ctx, first: usize) -> Option<ClientFilter> {
         }
         if eq_ic(option, "type") {
             let Some(client_type) = ClientType::from_name(value) else {
-                ctx.out.error_bytes(&[b"ERR Unknown client type '", value, b"'"].concat());
+                ctx.out
+                    .error_bytes(&[b"ERR Unknown client type '", value, b"'"].concat());
                 return None;
             };
             filter.client_type = Some(client_type);
@@ -216,7 +240,8 @@ fn parse_filter(ctx: &mut Ctx, first: usize) -> Option<ClientFilter> {
         } else if eq_ic(option, "user") {
             // Every connection is the default user until ACLs exist.
             if value != b"default" {
-                ctx.out.error_bytes(&[b"ERR No such user '", value, b"'"].concat());
+                ctx.out
+                    .error_bytes(&[b"ERR No such user '", value, b"'"].concat());
                 return None;
             }
         } else if eq_ic(option, "skipme") {
@@ -230,7 +255,8 @@ fn parse_filter(ctx: &mut Ctx, first: usize) -> Option<ClientFilter> {
             }
         } else if eq_ic(option, "maxage") {
             let Some(max_age) = parse_i64(value) else {
-                ctx.out.error("ERR maxage is not an integer or out of range");
+                ctx.out
+                    .error("ERR maxage is not an integer or out of range");
                 return None;
             };
             if max_age <= 0 {
@@ -256,7 +282,11 @@ fn client_list(ctx: &mut Ctx) {
     let mut text = Vec::new();
     for client in ctx.server.clients.all() {
         if filter.matches(&client, me, false) {
-            info_line(&mut text, &client, if client.id == me { argv_bytes } else { 0 });
+            info_line(
+                &mut text,
+                &client,
+                if client.id == me { argv_bytes } else { 0 },
+            );
             text.push(b'\n');
         }
     }
@@ -267,7 +297,11 @@ fn client_kill(ctx: &mut Ctx) {
     let me = ctx.client.id();
     let old_form = ctx.argc() == 3;
     let filter = if old_form {
-        ClientFilter { addr: Some(ctx.arg(2).to_vec()), skip_me: Some(false), ..Default::default() }
+        ClientFilter {
+            addr: Some(ctx.arg(2).to_vec()),
+            skip_me: Some(false),
+            ..Default::default()
+        }
     } else {
         match parse_filter(ctx, 2) {
             Some(filter) => filter,
@@ -458,8 +492,12 @@ pub fn info_line(out: &mut Vec<u8>, client: &ClientHandle, argv_bytes: u64) {
     let qbuf_free = client.query_buffer_free_bytes.load(Ordering::Relaxed);
     let omem = client.output_buffer_bytes.load(Ordering::Relaxed);
     let multi = client.in_multi_count.load(Ordering::Relaxed);
-    let total_mem =
-        CLIENT_STRUCT_REPORTED_BYTES + REPLY_BUFFER_REPORTED_BYTES + qbuf + qbuf_free + omem + argv_bytes;
+    let total_mem = CLIENT_STRUCT_REPORTED_BYTES
+        + REPLY_BUFFER_REPORTED_BYTES
+        + qbuf
+        + qbuf_free
+        + omem
+        + argv_bytes;
     let mut text = String::with_capacity(400);
     // Writing to a String cannot fail.
     let _ = write!(

@@ -5,7 +5,7 @@ use ferrokey_resp::Protocol;
 use super::registry::{Binding, Scope};
 use super::{err, parse_i64, Ctx};
 use crate::client::ReplyMode;
-use crate::server::{FERROKEY_VERSION, REDIS_VERSION};
+use crate::server::REDIS_VERSION;
 use crate::util::eq_ic;
 
 pub const COMMANDS: &[Binding] = &[
@@ -15,13 +15,54 @@ pub const COMMANDS: &[Binding] = &[
     ("reset", reset, Scope::None),
     ("select", select, Scope::None),
     ("hello", hello, Scope::None),
+    ("auth", auth, Scope::None),
 ];
+
+const WRONGPASS: &str = "WRONGPASS invalid username-password pair or user is disabled.";
+
+/// Checks credentials against the only user that exists until ACLs land: `default`, whose
+/// password is `requirepass` (none: any password is accepted).
+fn credentials_ok(ctx: &Ctx, user: &[u8], password: &[u8]) -> bool {
+    if user != b"default" {
+        return false;
+    }
+    match ctx.server.config.read().requirepass() {
+        None => true,
+        Some(required) => required == password,
+    }
+}
+
+fn auth(ctx: &mut Ctx) {
+    let (user, password) = match ctx.argc() {
+        2 => (&b"default"[..], ctx.arg(1)),
+        3 => (ctx.arg(1), ctx.arg(2)),
+        _ => {
+            ctx.out.error(err::SYNTAX);
+            return;
+        }
+    };
+    if ctx.argc() == 2 && ctx.server.config.read().requirepass().is_none() {
+        ctx.out.error(
+            "ERR AUTH <password> called without any password configured for the default user. \
+             Are you sure your configuration is correct?",
+        );
+        return;
+    }
+    if credentials_ok(ctx, user, password) {
+        ctx.client.authenticated = true;
+        ctx.out.ok();
+    } else {
+        ctx.out.error(WRONGPASS);
+    }
+}
 
 fn ping(ctx: &mut Ctx) {
     match ctx.argc() {
         1 => ctx.out.simple("PONG"),
         2 => ctx.out.bulk(ctx.arg(1)),
-        _ => ctx.out.error("ERR wrong number of arguments for 'ping' command"),
+        _ => ctx
+            .out
+            .error("ERR wrong number of arguments for 'ping' command"),
     }
 }
 
@@ -39,10 +80,19 @@ fn reset(ctx: &mut Ctx) {
     ctx.client.protocol = Protocol::Resp2;
     ctx.out.set_protocol(Protocol::Resp2);
     ctx.client.reply_mode = ReplyMode::On;
-    ctx.client.handle.protocol_version.store(2, std::sync::atomic::Ordering::Relaxed);
+    ctx.client
+        .handle
+        .protocol_version
+        .store(2, std::sync::atomic::Ordering::Relaxed);
     ctx.client.handle.strings.lock().name.clear();
-    ctx.client.handle.no_evict.store(false, std::sync::atomic::Ordering::Relaxed);
-    ctx.client.handle.no_touch.store(false, std::sync::atomic::Ordering::Relaxed);
+    ctx.client
+        .handle
+        .no_evict
+        .store(false, std::sync::atomic::Ordering::Relaxed);
+    ctx.client
+        .handle
+        .no_touch
+        .store(false, std::sync::atomic::Ordering::Relaxed);
     ctx.out.simple("RESET");
 }
 
@@ -64,7 +114,8 @@ fn hello(ctx: &mut Ctx) {
     let mut next = 1;
     if ctx.argc() >= 2 {
         let Some(version) = parse_i64(ctx.arg(1)) else {
-            ctx.out.error("ERR Protocol version is not an integer or out of range");
+            ctx.out
+                .error("ERR Protocol version is not an integer or out of range");
             return;
         };
         protocol = match version {
@@ -82,8 +133,11 @@ fn hello(ctx: &mut Ctx) {
         let opt = ctx.arg(next);
         let remaining = ctx.argc() - next - 1;
         if eq_ic(opt, "auth") && remaining >= 2 {
-            // Authentication arrives with the ACL issue; the default user accepts any password
-            // while requirepass is empty, as in Valkey.
+            if !credentials_ok(ctx, ctx.arg(next + 1), ctx.arg(next + 2)) {
+                ctx.out.error(WRONGPASS);
+                return;
+            }
+            ctx.client.authenticated = true;
             next += 3;
         } else if eq_ic(opt, "setname") && remaining >= 1 {
             let name = ctx.arg(next + 1);
@@ -101,13 +155,24 @@ fn hello(ctx: &mut Ctx) {
             return;
         }
     }
+    if !ctx.client.authenticated {
+        ctx.out.error(
+            "NOAUTH HELLO must be called with the client already authenticated, otherwise the \
+             HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and \
+             select the RESP protocol version at the same time",
+        );
+        return;
+    }
     if let Some(name) = new_name {
         ctx.client.handle.strings.lock().name = name.to_vec();
     }
     ctx.client.protocol = protocol;
     ctx.out.set_protocol(protocol);
     let proto_number = if protocol == Protocol::Resp3 { 3 } else { 2 };
-    ctx.client.handle.protocol_version.store(proto_number, std::sync::atomic::Ordering::Relaxed);
+    ctx.client
+        .handle
+        .protocol_version
+        .store(proto_number, std::sync::atomic::Ordering::Relaxed);
     ctx.out.map(7);
     ctx.out.bulk(b"server");
     ctx.out.bulk(b"ferrokey");
@@ -123,5 +188,4 @@ fn hello(ctx: &mut Ctx) {
     ctx.out.bulk(b"master");
     ctx.out.bulk(b"modules");
     ctx.out.array(0);
-    let _ = FERROKEY_VERSION;
 }

@@ -1,5 +1,958 @@
-//! DEBUG (being written).
+//! DEBUG: the introspection and test hooks Valkey's test suites and client libraries use.
+//!
+//! DEBUG is one command in the table (arity -2) whose subcommands are parsed here, with
+//! Valkey's rule that a subcommand with the wrong number of arguments is "unknown". It runs
+//! with every shard locked (`Scope::All`) because OBJECT, DIGEST and POPULATE read or write
+//! the keyspace; so DEBUG SLEEP, like Valkey's, also stalls every other keyspace command.
+//!
+//! The command is refused unless `enable-debug-command` allows it (`local`: only from
+//! 127.0.0.1, ::1 or the unix socket). Subcommands that need machinery ferrokey does not have
+//! yet (RELOAD, LOADAOF, cluster hooks, crash triggers) answer an explicit not-implemented
+//! error rather than a fake OK.
 
-use super::registry::Binding;
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 
-pub const COMMANDS: &[Binding] = &[];
+use super::registry::{Binding, Scope};
+use super::{err, parse_i64, Ctx};
+use crate::client::Peer;
+use crate::keyspace::value::{embstr_fits, flags, Entry, Value, INLINE_CAPACITY_BYTES};
+use crate::util::eq_ic;
+
+pub const COMMANDS: &[Binding] = &[("debug", debug, Scope::All)];
+
+/// Valkey's default reply-buffer peak reset time (DEBUG REPLYBUFFER PEAK-RESET-TIME RESET).
+const REPLY_BUFFER_PEAK_RESET_DEFAULT_MS: i64 = 5000;
+/// QUICKLIST-PACKED-THRESHOLD: the default (also what 0 selects) and the largest accepted.
+const PACKED_THRESHOLD_DEFAULT_BYTES: u64 = 1 << 30;
+const PACKED_THRESHOLD_MAX_BYTES: u64 = (1 << 32) - (1 << 20);
+/// POPULATE builds key names in a 128-byte C buffer, so names stop at 127 bytes.
+const POPULATE_KEY_MAX_BYTES: usize = 127;
+/// POPULATE refuses counts no table could hold instead of allocating without end.
+const POPULATE_MAX_KEYS: i64 = 1 << 32;
+/// Bytes of one entry allocation, reported as SDSLEN's `obj_alloc`.
+const ENTRY_ALLOCATION_BYTES: usize = 64;
+/// Iterations of STRINGMATCH-TEST's random patterns.
+const STRINGMATCH_FUZZ_ROUNDS: usize = 1000;
+
+const NOT_ALLOWED: &str = "ERR DEBUG command not allowed. If the enable-debug-command option is \
+set to \"local\", you can run it from a local connection, otherwise you need to set this option \
+in the configuration file, and then restart the server.";
+
+/// Knobs DEBUG sets that other subsystems will read once they exist.
+pub struct DebugSettings {
+    pub dict_resizing: AtomicBool,
+    pub quicklist_packed_threshold_bytes: AtomicU64,
+    pub reply_buffer_peak_reset_time_ms: AtomicI64,
+    pub reply_buffer_resizing: AtomicBool,
+}
+
+impl Default for DebugSettings {
+    fn default() -> Self {
+        DebugSettings {
+            dict_resizing: AtomicBool::new(true),
+            quicklist_packed_threshold_bytes: AtomicU64::new(PACKED_THRESHOLD_DEFAULT_BYTES),
+            reply_buffer_peak_reset_time_ms: AtomicI64::new(REPLY_BUFFER_PEAK_RESET_DEFAULT_MS),
+            reply_buffer_resizing: AtomicBool::new(true),
+        }
+    }
+}
+
+/// Subcommands listed in DEBUG HELP that ferrokey cannot perform yet.
+const NOT_IMPLEMENTED: &str =
+    "aof-flush-sleep assert config-rewrite-force-all crash-and-recover leak htstats \
+     htstats-key loadaof replicate drop-cluster-packet-filter \
+     close-cluster-link-on-packet-drop disable-cluster-random-ping oom panic reload restart \
+     segfault set-skip-checksum-validation structsize listpack quicklist client-eviction \
+     pause-after-fork delay-rdb-client-free-second client-enforce-reply-list protect-client \
+     clusterlink mallctl mallctl-str";
+
+fn allowed(ctx: &Ctx) -> bool {
+    let settings = &ctx.server.settings;
+    if !settings.debug_command_allowed.load(Ordering::Relaxed) {
+        return false;
+    }
+    if !settings.debug_command_local_only.load(Ordering::Relaxed) {
+        return true;
+    }
+    match &ctx.client.handle.peer {
+        Peer::Unix { .. } => true,
+        Peer::Tcp { addr, .. } => {
+            let ip = addr.ip().to_string();
+            ip == "127.0.0.1" || ip == "::1"
+        }
+    }
+}
+
+fn debug(ctx: &mut Ctx) {
+    if !allowed(ctx) {
+        ctx.out.error(NOT_ALLOWED);
+        return;
+    }
+    let sub = ctx.arg(1).to_ascii_lowercase();
+    let argc = ctx.argc();
+    match (sub.as_slice(), argc) {
+        (b"help", 2) => help(ctx),
+        (b"object", 3 | 4) => object(ctx),
+        (b"sdslen", 3) => sdslen(ctx),
+        (b"digest", 2) => digest(ctx),
+        (b"digest-value", _) => digest_value(ctx),
+        (b"error", 3) => ctx.out.error_bytes(ctx.arg(2)),
+        (b"log", 3) => {
+            tracing::warn!("DEBUG LOG: {}", String::from_utf8_lossy(ctx.arg(2)));
+            ctx.out.ok();
+        }
+        (b"sleep", 3) => sleep(ctx),
+        (b"set-active-expire", 3) => {
+            let on = atoi(ctx.arg(2)) != 0;
+            ctx.server
+                .settings
+                .active_expire_enabled
+                .store(on, Ordering::Relaxed);
+            ctx.out.ok();
+        }
+        (b"pause-cron", 3) => {
+            ctx.server
+                .cron_paused
+                .store(atoi(ctx.arg(2)) != 0, Ordering::Relaxed);
+            ctx.out.ok();
+        }
+        (b"dict-resizing", 3) => {
+            ctx.server
+                .debug
+                .dict_resizing
+                .store(atoi(ctx.arg(2)) != 0, Ordering::Relaxed);
+            ctx.out.ok();
+        }
+        (b"quicklist-packed-threshold", 3) => quicklist_packed_threshold(ctx),
+        (b"change-repl-id", 2) => {
+            *ctx.server.replid.lock() = crate::server::random_hex_id();
+            ctx.out.ok();
+        }
+        (b"replybuffer", 4) => replybuffer(ctx),
+        (b"populate", 3..=5) => populate(ctx),
+        (b"protocol", 3) => protocol(ctx),
+        (b"stringmatch-test", 2) => stringmatch_test(ctx),
+        (name, _)
+            if NOT_IMPLEMENTED
+                .split_whitespace()
+                .any(|n| n.as_bytes() == name) =>
+        {
+            ctx.out.error_bytes(
+                &[b"ERR DEBUG ", name, b" is not implemented by ferrokey yet"].concat(),
+            );
+        }
+        _ => subcommand_error(ctx),
+    }
+}
+
+fn subcommand_error(ctx: &mut Ctx) {
+    let sub = ctx.arg(1);
+    let shown = &sub[..sub.len().min(128)];
+    ctx.out.error_bytes(
+        &[
+            b"ERR unknown subcommand or wrong number of arguments for '",
+            shown,
+            b"'. Try DEBUG HELP.",
+        ]
+        .concat(),
+    );
+}
+
+/// C `atoi`: optional whitespace and sign, then digits up to the first non-digit.
+fn atoi(arg: &[u8]) -> i64 {
+    let text = arg
+        .iter()
+        .skip_while(|b| b.is_ascii_whitespace())
+        .copied()
+        .collect::<Vec<_>>();
+    let (negative, digits) = match text.first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, &text[..]),
+    };
+    let mut value: i64 = 0;
+    for d in digits.iter().take_while(|b| b.is_ascii_digit()) {
+        value = value.wrapping_mul(10).wrapping_add(i64::from(d - b'0'));
+    }
+    if negative {
+        -value
+    } else {
+        value
+    }
+}
+
+/// C `strtod` on the longest numeric prefix (no prefix: 0), as DEBUG SLEEP reads its argument.
+fn strtod_prefix(arg: &[u8]) -> f64 {
+    let text = String::from_utf8_lossy(arg);
+    let text = text.trim_start();
+    let bytes = text.as_bytes();
+    let mut end = 0;
+    if matches!(bytes.first(), Some(b'+' | b'-')) {
+        end = 1;
+    }
+    let digits_start = end;
+    while bytes.get(end).is_some_and(u8::is_ascii_digit) {
+        end += 1;
+    }
+    if bytes.get(end) == Some(&b'.') {
+        end += 1;
+        while bytes.get(end).is_some_and(u8::is_ascii_digit) {
+            end += 1;
+        }
+    }
+    if end == digits_start || (end == digits_start + 1 && bytes.get(digits_start) == Some(&b'.')) {
+        let rest = text[digits_start..].to_ascii_lowercase();
+        let negative = bytes.first() == Some(&b'-');
+        if rest.starts_with("inf") {
+            return if negative {
+                f64::NEG_INFINITY
+            } else {
+                f64::INFINITY
+            };
+        }
+        return 0.0;
+    }
+    if matches!(bytes.get(end), Some(b'e' | b'E')) {
+        let mut exp_end = end + 1;
+        if matches!(bytes.get(exp_end), Some(b'+' | b'-')) {
+            exp_end += 1;
+        }
+        let exp_digits = exp_end;
+        while bytes.get(exp_end).is_some_and(u8::is_ascii_digit) {
+            exp_end += 1;
+        }
+        if exp_end > exp_digits {
+            end = exp_end;
+        }
+    }
+    text[..end].parse().unwrap_or(0.0)
+}
+
+fn sleep(ctx: &mut Ctx) {
+    let secs = strtod_prefix(ctx.arg(2));
+    let micros = secs * 1_000_000.0;
+    // Valkey converts to whole microseconds; nanosleep refuses negative times.
+    if micros >= 1.0 {
+        let duration = std::time::Duration::from_micros(micros.min(u64::MAX as f64) as u64);
+        block_for(duration);
+    }
+    ctx.out.ok();
+}
+
+/// Sleeps on this worker thread, first letting the runtime move its other tasks elsewhere.
+fn block_for(duration: std::time::Duration) {
+    let multi_thread = tokio::runtime::Handle::try_current()
+        .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+    if multi_thread {
+        tokio::task::block_in_place(|| std::thread::sleep(duration));
+    } else {
+        std::thread::sleep(duration);
+    }
+}
+
+/// Redis's `memtoull`: digits with an optional unit (b, k, kb, m, mb, g, gb; k/m/g are powers
+/// of 1000, kb/mb/gb of 1024). None on any malformed text.
+fn memtoull(arg: &[u8]) -> Option<u64> {
+    let digits_end = arg
+        .iter()
+        .position(|b| !b.is_ascii_digit())
+        .unwrap_or(arg.len());
+    let (digits, unit) = arg.split_at(digits_end);
+    let multiplier: u64 = match unit.to_ascii_lowercase().as_slice() {
+        b"" | b"b" => 1,
+        b"k" => 1000,
+        b"kb" => 1024,
+        b"m" => 1000 * 1000,
+        b"mb" => 1 << 20,
+        b"g" => 1000 * 1000 * 1000,
+        b"gb" => 1 << 30,
+        _ => return None,
+    };
+    let mut value: u64 = 0;
+    for d in digits {
+        value = value.saturating_mul(10).saturating_add(u64::from(d - b'0'));
+    }
+    Some(value.saturating_mul(multiplier))
+}
+
+fn quicklist_packed_threshold(ctx: &mut Ctx) {
+    match memtoull(ctx.arg(2)) {
+        Some(size) if size <= PACKED_THRESHOLD_MAX_BYTES => {
+            let size = if size == 0 {
+                PACKED_THRESHOLD_DEFAULT_BYTES
+            } else {
+                size
+            };
+            ctx.server
+                .debug
+                .quicklist_packed_threshold_bytes
+                .store(size, Ordering::Relaxed);
+            ctx.out.ok();
+        }
+        _ => ctx
+            .out
+            .error("ERR argument must be a memory value bigger than 1 and smaller than 4gb"),
+    }
+}
+
+fn replybuffer(ctx: &mut Ctx) {
+    let setting = ctx.arg(2);
+    let value = ctx.arg(3);
+    if eq_ic(setting, "peak-reset-time") {
+        let ms = if eq_ic(value, "never") {
+            -1
+        } else if eq_ic(value, "reset") {
+            REPLY_BUFFER_PEAK_RESET_DEFAULT_MS
+        } else {
+            match parse_i64(value) {
+                Some(ms) => ms,
+                None => {
+                    ctx.out.error(err::NOT_INTEGER);
+                    return;
+                }
+            }
+        };
+        ctx.server
+            .debug
+            .reply_buffer_peak_reset_time_ms
+            .store(ms, Ordering::Relaxed);
+        ctx.out.ok();
+    } else if eq_ic(setting, "resizing") {
+        ctx.server
+            .debug
+            .reply_buffer_resizing
+            .store(atoi(value) != 0, Ordering::Relaxed);
+        ctx.out.ok();
+    } else {
+        subcommand_error(ctx);
+    }
+}
+
+/// Looks a key up in the client's database as Valkey's `dbFind`: no expiry, no statistics.
+fn find<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Option<&'a mut Entry> {
+    let db = ctx.db();
+    let hash = ctx.server.keyspace.hash(key);
+    ctx.locks.shard(db, hash)?.get_raw(hash, key)
+}
+
+/// Bytes the RDB length prefix of `len` takes.
+fn rdb_length_bytes(len: usize) -> usize {
+    match len {
+        0..=63 => 1,
+        64..=16383 => 2,
+        _ if len as u64 <= u64::from(u32::MAX) => 5,
+        _ => 9,
+    }
+}
+
+/// Bytes an RDB integer-encoded string takes, when the value fits one.
+fn rdb_int_bytes(value: i64) -> Option<usize> {
+    if i8::try_from(value).is_ok() {
+        Some(2)
+    } else if i16::try_from(value).is_ok() {
+        Some(3)
+    } else if i32::try_from(value).is_ok() {
+        Some(5)
+    } else {
+        None
+    }
+}
+
+/// The size of a string value in an RDB file, without LZF compression.
+fn rdb_string_bytes(value: &Value) -> usize {
+    let mut tmp = [0u8; 20];
+    let bytes = value.string_bytes(&mut tmp).unwrap_or_default();
+    if bytes.len() <= 11 {
+        if let Some(n) = crate::keyspace::value::canonical_i64(bytes).and_then(rdb_int_bytes) {
+            return n;
+        }
+    }
+    rdb_length_bytes(bytes.len()) + bytes.len()
+}
+
+/// Seconds since `lru` on the 24-bit LRU clock, as OBJECT IDLETIME counts them.
+fn idle_secs(clock: u32, lru: u32) -> u32 {
+    if clock >= lru {
+        clock - lru
+    } else {
+        clock + (crate::server::LRU_CLOCK_MAX - lru)
+    }
+}
+
+/// Valkey's `LFUDecrAndReturn` applied to the object's 24-bit clock field, which is what
+/// DEBUG OBJECT prints whatever the eviction policy.
+fn lfu_decayed(lru: u32, decay_minutes: i64, now_unix_secs: i64) -> u32 {
+    let ldt = i64::from(lru >> 8);
+    let counter = i64::from(lru & 255);
+    let now = (now_unix_secs / 60) & 65535;
+    let elapsed = if now >= ldt {
+        now - ldt
+    } else {
+        65535 - ldt + now
+    };
+    let periods = if decay_minutes > 0 {
+        elapsed / decay_minutes
+    } else {
+        0
+    };
+    (counter - periods).max(0) as u32
+}
+
+fn object(ctx: &mut Ctx) {
+    let fast = ctx.argc() == 4 && eq_ic(ctx.arg(3), "fast");
+    let key = ctx.arg(2);
+    let clock = ctx.server.lru_clock();
+    let decay = ctx
+        .server
+        .config
+        .read()
+        .get_i64("lfu-decay-time")
+        .unwrap_or(1);
+    let now_secs = ctx.now_ms / 1000;
+    let Some(entry) = find(ctx, key) else {
+        ctx.out.error(err::NO_SUCH_KEY);
+        return;
+    };
+    let mut line = format!(
+        "Value at:{:p} refcount:1 encoding:{}",
+        entry as *const Entry,
+        entry.encoding_name()
+    );
+    if !fast {
+        line.push_str(&format!(
+            " serializedlength:{}",
+            rdb_string_bytes(&entry.value)
+        ));
+    }
+    line.push_str(&format!(
+        " lru:{} lru_seconds_idle:{} lfu_freq:{} lfu_access_time_minutes:{}",
+        entry.lru,
+        idle_secs(clock, entry.lru),
+        lfu_decayed(entry.lru, decay, now_secs),
+        entry.lru >> 8
+    ));
+    ctx.out.simple(&line);
+}
+
+fn sdslen(ctx: &mut Ctx) {
+    let key = ctx.arg(2);
+    let Some(entry) = find(ctx, key) else {
+        ctx.out.error(err::NO_SUCH_KEY);
+        return;
+    };
+    let (len, avail, alloc) = match &entry.value {
+        Value::Int(_) => {
+            ctx.out.error("ERR Not an sds encoded string.");
+            return;
+        }
+        Value::Short(s) => (
+            s.as_bytes().len(),
+            INLINE_CAPACITY_BYTES - s.as_bytes().len(),
+            0,
+        ),
+        Value::Long(v) => (v.len(), v.capacity() - v.len(), v.capacity()),
+    };
+    let line = format!(
+        "key_sds_len:{} key_sds_avail:0 obj_alloc:{} val_sds_len:{len} val_sds_avail:{avail} \
+         val_alloc:{alloc}",
+        key.len(),
+        ENTRY_ALLOCATION_BYTES
+    );
+    ctx.out.simple(&line);
+}
+
+/// Valkey's DEBUG DIGEST building blocks over SHA-1.
+mod digest_ops {
+    use super::sha1::sha1;
+
+    pub type Digest = [u8; 20];
+
+    /// `digest ^= SHA1(data)`: order-independent accumulation.
+    pub fn xor(digest: &mut Digest, data: &[u8]) {
+        let hash = sha1(data);
+        digest.iter_mut().zip(hash).for_each(|(d, h)| *d ^= h);
+    }
+
+    /// `digest = SHA1(digest ^ SHA1(data))`: order-dependent accumulation.
+    pub fn mix(digest: &mut Digest, data: &[u8]) {
+        xor(digest, data);
+        *digest = sha1(&digest[..]);
+    }
+
+    pub fn hex(digest: &Digest) -> String {
+        digest.iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+use digest_ops::Digest;
+
+/// The RDB type number Valkey mixes into a value's digest.
+fn rdb_type_number(value: &Value) -> u32 {
+    match value {
+        Value::Int(_) | Value::Short(_) | Value::Long(_) => 0,
+    }
+}
+
+/// Mixes a key's value (and the fact that it expires) into `digest`, as `xorObjectDigest`.
+fn mix_value(digest: &mut Digest, entry: &Entry) {
+    digest_ops::mix(digest, &rdb_type_number(&entry.value).to_be_bytes());
+    let mut tmp = [0u8; 20];
+    if let Some(bytes) = entry.value.string_bytes(&mut tmp) {
+        digest_ops::mix(digest, bytes);
+    }
+    if entry.has_expire() {
+        digest_ops::xor(digest, b"!!expire!!");
+    }
+}
+
+fn digest(ctx: &mut Ctx) {
+    let mut total: Digest = [0; 20];
+    for db in 0..ctx.server.keyspace.db_count() {
+        let mut keys_digest: Digest = [0; 20];
+        let mut any = false;
+        for (_, shard) in ctx.locks.shards_of_db(db) {
+            shard.main.for_each(|entry| {
+                any = true;
+                let mut key_digest: Digest = [0; 20];
+                digest_ops::mix(&mut key_digest, entry.key.as_bytes());
+                mix_value(&mut key_digest, entry);
+                digest_ops::xor(&mut keys_digest, &key_digest);
+            });
+        }
+        if any {
+            digest_ops::mix(&mut total, &(db as u32).to_be_bytes());
+            total.iter_mut().zip(keys_digest).for_each(|(t, k)| *t ^= k);
+        }
+    }
+    ctx.out.simple(&digest_ops::hex(&total));
+}
+
+fn digest_value(ctx: &mut Ctx) {
+    let args = ctx.args;
+    let keys = args.get(2..).unwrap_or_default();
+    ctx.out.array(keys.len());
+    for &key in keys {
+        let mut digest: Digest = [0; 20];
+        if let Some(entry) = find(ctx, key) {
+            mix_value(&mut digest, entry);
+        }
+        ctx.out.simple(&digest_ops::hex(&digest));
+    }
+}
+
+/// `getPositiveLongFromObjectOrReply` with no custom message.
+fn positive_arg(ctx: &mut Ctx, i: usize) -> Option<i64> {
+    match parse_i64(ctx.arg(i)) {
+        Some(n) if n >= 0 => Some(n),
+        _ => {
+            ctx.out.error("ERR value is out of range, must be positive");
+            None
+        }
+    }
+}
+
+fn populate(ctx: &mut Ctx) {
+    let Some(count) = positive_arg(ctx, 2) else {
+        return;
+    };
+    if count > POPULATE_MAX_KEYS {
+        ctx.out.error("ERR OOM in dictTryExpand");
+        return;
+    }
+    let value_size = if ctx.argc() == 5 {
+        let Some(size) = positive_arg(ctx, 4) else {
+            return;
+        };
+        size as u64
+    } else {
+        0
+    };
+    let max_value = ctx
+        .server
+        .settings
+        .proto_max_bulk_len_bytes
+        .load(Ordering::Relaxed);
+    if value_size > max_value {
+        ctx.out.error(err::STRING_TOO_LONG);
+        return;
+    }
+    let prefix: &[u8] = if ctx.argc() >= 4 { ctx.arg(3) } else { b"key" };
+    for j in 0..count {
+        let mut key = [prefix, b":", j.to_string().as_bytes()].concat();
+        key.truncate(POPULATE_KEY_MAX_BYTES);
+        if ctx.exists(&key) {
+            continue;
+        }
+        let mut value = format!("value:{j}").into_bytes();
+        if value_size > 0 {
+            value.resize(value_size as usize, 0);
+        }
+        let entry_flags = if embstr_fits(key.len(), value.len(), false) {
+            0
+        } else {
+            flags::RAW
+        };
+        ctx.set_value(&key, Value::from_vec(value), entry_flags, false);
+    }
+    // Valkey neither propagates POPULATE nor counts it as a change.
+    ctx.suppress_effect();
+    ctx.out.ok();
+}
+
+/// The double DEBUG PROTOCOL answers; Valkey's test value, not an approximation of π.
+#[allow(clippy::approx_constant)]
+const PROTOCOL_DOUBLE: f64 = 3.141;
+
+fn protocol(ctx: &mut Ctx) {
+    let name = ctx.arg(2).to_ascii_lowercase();
+    let out = &mut *ctx.out;
+    match name.as_slice() {
+        b"string" => out.bulk(b"Hello World"),
+        b"integer" => out.int(12345),
+        b"double" => out.double(PROTOCOL_DOUBLE),
+        b"bignum" => out.big_number(b"1234567999999999999999999999999999999"),
+        b"null" => out.null(),
+        b"array" | b"set" => {
+            if name == b"array" {
+                out.array(3);
+            } else {
+                out.set(3);
+            }
+            (0..3).for_each(|j| out.int(j));
+        }
+        b"map" => {
+            out.map(3);
+            for j in 0..3 {
+                out.int(j);
+                out.boolean(j == 1);
+            }
+        }
+        b"attrib" => {
+            if out.attribute(1) {
+                out.bulk(b"key-popularity");
+                out.array(2);
+                out.bulk(b"key:123");
+                out.int(90);
+            }
+            out.bulk(b"Some real reply following the attribute");
+        }
+        b"push" => {
+            if !out.is_resp3() {
+                out.error("ERR RESP2 is not supported by this command");
+                return;
+            }
+            // Valkey delivers the push after the command's own reply.
+            out.bulk(b"Some real reply following the push reply");
+            out.push(2);
+            out.bulk(b"server-cpu-usage");
+            out.int(42);
+        }
+        b"verbatim" => out.verbatim(b"txt", b"This is a verbatim\nstring"),
+        b"true" => out.boolean(true),
+        b"false" => out.boolean(false),
+        _ => out.error(
+            "ERR Wrong protocol type name. Please use one of the following: \
+             string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false",
+        ),
+    }
+}
+
+/// Matches random patterns against random strings, checking only that matching terminates
+/// without panicking, as Valkey's fuzz test does.
+fn stringmatch_test(ctx: &mut Ctx) {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"ab*?[]^-\\xyz";
+    let mut rng = rand::thread_rng();
+    for _ in 0..STRINGMATCH_FUZZ_ROUNDS {
+        let mut random = |max: usize| -> Vec<u8> {
+            let len = rng.gen_range(0..=max);
+            (0..len)
+                .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())])
+                .collect()
+        };
+        let pattern = random(32);
+        let text = random(32);
+        let nocase = text.len() % 2 == 0;
+        std::hint::black_box(ferrokey_util::glob::glob_match(&pattern, &text, nocase));
+    }
+    ctx.out
+        .simple("Apparently the server did not crash: test passed");
+}
+
+/// Valkey 8.1's DEBUG HELP, line for line (a jemalloc build adds MALLCTL lines; the
+/// reference build uses libc malloc and lists none).
+const HELP_LINES: &[&str] = &[
+    "AOF-FLUSH-SLEEP <microsec>",
+    "    Server will sleep before flushing the AOF, this is used for testing.",
+    "ASSERT",
+    "    Crash by assertion failed.",
+    "CHANGE-REPL-ID",
+    "    Change the replication IDs of the instance.",
+    "    Dangerous: should be used only for testing the replication subsystem.",
+    "CONFIG-REWRITE-FORCE-ALL",
+    "    Like CONFIG REWRITE but writes all configuration options, including",
+    "    keywords not listed in original configuration file or default values.",
+    "CRASH-AND-RECOVER [<milliseconds>]",
+    "    Hard crash and restart after a <milliseconds> delay (default 0).",
+    "DIGEST",
+    "    Output a hex signature representing the current DB content.",
+    "DIGEST-VALUE <key> [<key> ...]",
+    "    Output a hex signature of the values of all the specified keys.",
+    "ERROR <string>",
+    "    Return a RESP protocol error with <string> as message. Useful for clients",
+    "    unit tests to simulate error replies.",
+    "LEAK <string>",
+    "    Create a memory leak of the input string.",
+    "LOG <message>",
+    "    Write <message> to the server log.",
+    "HTSTATS <dbid> [full]",
+    "    Return hash table statistics of the specified database.",
+    "HTSTATS-KEY <key> [full]",
+    "    Like HTSTATS but for the hash table stored at <key>'s value.",
+    "LOADAOF",
+    "    Flush the AOF buffers on disk and reload the AOF in memory.",
+    "REPLICATE <string>",
+    "    Replicates the provided string to replicas, allowing data divergence.",
+    "OBJECT <key> [fast]",
+    "    Show low level info about `key` and associated value.",
+    "    Some fields of the default behavior may be time consuming to fetch,",
+    "    and `fast` can be passed to avoid fetching them.",
+    "DROP-CLUSTER-PACKET-FILTER <packet-type>",
+    "    Drop all packets that match the filtered type. Set to -1 allow all packets or -2 to drop all packets.",
+    "CLOSE-CLUSTER-LINK-ON-PACKET-DROP <0|1>",
+    "    This is valid only when DROP-CLUSTER-PACKET-FILTER is set to a valid packet type.",
+    "    When set to 1, the cluster link is closed after dropping a packet based on the filter.",
+    "DISABLE-CLUSTER-RANDOM-PING <0|1>",
+    "    Disable sending cluster ping to a random node every second.",
+    "OOM",
+    "    Crash the server simulating an out-of-memory error.",
+    "PANIC",
+    "    Crash the server simulating a panic.",
+    "POPULATE <count> [<prefix>] [<size>]",
+    "    Create <count> string keys named key:<num>. If <prefix> is specified then",
+    "    it is used instead of the 'key' prefix. These are not propagated to",
+    "    replicas. Cluster slots are not respected so keys not belonging to the",
+    "    current node can be created in cluster mode.",
+    "PROTOCOL <type>",
+    "    Reply with a test value of the specified type. <type> can be: string,",
+    "    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
+    "    true, false.",
+    "RELOAD [option ...]",
+    "    Save the RDB on disk and reload it back to memory. Valid <option> values:",
+    "    * MERGE: conflicting keys will be loaded from RDB.",
+    "    * NOFLUSH: the existing database will not be removed before load, but",
+    "      conflicting keys will generate an exception and kill the server.",
+    "    * NOSAVE: the database will be loaded from an existing RDB file.",
+    "    Examples:",
+    "    * DEBUG RELOAD: verify that the server is able to persist, flush and reload",
+    "      the database.",
+    "    * DEBUG RELOAD NOSAVE: replace the current database with the contents of an",
+    "      existing RDB file.",
+    "    * DEBUG RELOAD NOSAVE NOFLUSH MERGE: add the contents of an existing RDB",
+    "      file to the database.",
+    "RESTART [<milliseconds>]",
+    "    Graceful restart: save config, db, restart after a <milliseconds> delay (default 0).",
+    "SDSLEN <key>",
+    "    Show low level SDS string info representing `key` and value.",
+    "SEGFAULT",
+    "    Crash the server with sigsegv.",
+    "SET-ACTIVE-EXPIRE <0|1>",
+    "    Setting it to 0 disables expiring keys in background when they are not",
+    "    accessed (otherwise the behavior). Setting it to 1 reenables back the",
+    "    default.",
+    "QUICKLIST-PACKED-THRESHOLD <size>",
+    "    Sets the threshold for elements to be inserted as plain vs packed nodes",
+    "    Default value is 1GB, allows values up to 4GB. Setting to 0 restores to default.",
+    "SET-SKIP-CHECKSUM-VALIDATION <0|1>",
+    "    Enables or disables checksum checks for RDB files and RESTORE's payload.",
+    "SLEEP <seconds>",
+    "    Stop the server for <seconds>. Decimals allowed.",
+    "STRINGMATCH-TEST",
+    "    Run a fuzz tester against the stringmatchlen() function.",
+    "STRUCTSIZE",
+    "    Return the size of different core C structures.",
+    "LISTPACK <key>",
+    "    Show low level info about the listpack encoding of <key>.",
+    "QUICKLIST <key> [<0|1>]",
+    "    Show low level info about the quicklist encoding of <key>.",
+    "    The optional argument (0 by default) sets the level of detail",
+    "CLIENT-EVICTION",
+    "    Show low level client eviction pools info (maxmemory-clients).",
+    "PAUSE-CRON <0|1>",
+    "    Stop periodic cron job processing.",
+    "REPLYBUFFER PEAK-RESET-TIME <NEVER||RESET|time>",
+    "    Sets the time (in milliseconds) to wait between client reply buffer peak resets.",
+    "    In case NEVER is provided the last observed peak will never be reset",
+    "    In case RESET is provided the peak reset time will be restored to the default value",
+    "REPLYBUFFER RESIZING <0|1>",
+    "    Enable or disable the reply buffer resize cron job",
+    "PAUSE-AFTER-FORK <0|1>",
+    "    Stop the server's main process after fork.",
+    "DELAY-RDB-CLIENT-FREE-SECOND <seconds>",
+    "    Grace period in seconds for replica main channel to establish psync.",
+    "DICT-RESIZING <0|1>",
+    "    Enable or disable the main dict and expire dict resizing.",
+    "CLIENT-ENFORCE-REPLY-LIST <0|1>",
+    "When set to 1, it enforces the use of the client reply list directly",
+    "    and avoids using the client's static buffer.",
+    "PROTECT-CLIENT <id>",
+    "    Protect a client from being freed, forcing deferred close.",
+    "CLUSTERLINK KILL <to|from|all> <node-id>",
+    "    Kills the link based on the direction to/from (both) with the provided node.",
+];
+
+fn help(ctx: &mut Ctx) {
+    super::reply_help(ctx, "DEBUG", HELP_LINES);
+}
+
+/// SHA-1 (FIPS 180-1), for DEBUG DIGEST.
+mod sha1 {
+    pub fn sha1(data: &[u8]) -> [u8; 20] {
+        let mut h: [u32; 5] = [
+            0x6745_2301,
+            0xEFCD_AB89,
+            0x98BA_DCFE,
+            0x1032_5476,
+            0xC3D2_E1F0,
+        ];
+        let bit_len = (data.len() as u64).wrapping_mul(8);
+        let mut message = data.to_vec();
+        message.push(0x80);
+        while message.len() % 64 != 56 {
+            message.push(0);
+        }
+        message.extend_from_slice(&bit_len.to_be_bytes());
+        for block in message.chunks_exact(64) {
+            let mut w = [0u32; 80];
+            for (i, word) in block.chunks_exact(4).enumerate() {
+                w[i] = u32::from_be_bytes([word[0], word[1], word[2], word[3]]);
+            }
+            for i in 16..80 {
+                w[i] = (w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16]).rotate_left(1);
+            }
+            let [mut a, mut b, mut c, mut d, mut e] = h;
+            for (i, &word) in w.iter().enumerate() {
+                let (f, k) = match i {
+                    0..=19 => ((b & c) | (!b & d), 0x5A82_7999),
+                    20..=39 => (b ^ c ^ d, 0x6ED9_EBA1),
+                    40..=59 => ((b & c) | (b & d) | (c & d), 0x8F1B_BCDC),
+                    _ => (b ^ c ^ d, 0xCA62_C1D6),
+                };
+                let t = a
+                    .rotate_left(5)
+                    .wrapping_add(f)
+                    .wrapping_add(e)
+                    .wrapping_add(k)
+                    .wrapping_add(word);
+                e = d;
+                d = c;
+                c = b.rotate_left(30);
+                b = a;
+                a = t;
+            }
+            for (state, value) in h.iter_mut().zip([a, b, c, d, e]) {
+                *state = state.wrapping_add(value);
+            }
+        }
+        let mut out = [0u8; 20];
+        for (chunk, word) in out.chunks_exact_mut(4).zip(h) {
+            chunk.copy_from_slice(&word.to_be_bytes());
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sha1_known_vectors() {
+        let hex = |d: [u8; 20]| digest_ops::hex(&d);
+        assert_eq!(
+            hex(sha1::sha1(b"")),
+            "da39a3ee5e6b4b0d3255bfef95601890afd80709"
+        );
+        assert_eq!(
+            hex(sha1::sha1(b"abc")),
+            "a9993e364706816aba3e25717850c26c9cd0d89d"
+        );
+        let long = vec![b'a'; 1000];
+        assert_eq!(
+            hex(sha1::sha1(&long)),
+            "291e9a6c66994949b57ba5e650361e98fc36b1ba"
+        );
+    }
+
+    #[test]
+    fn digest_matches_valkey_for_one_string() {
+        // Valkey 8.1: SET foo bar, then DEBUG DIGEST-VALUE foo and DEBUG DIGEST.
+        let entry = Entry {
+            key: crate::keyspace::value::SmallBytes::new(b"foo"),
+            value: Value::from_bytes(b"bar"),
+            lru: 0,
+            flags: 0,
+            lfu: 0,
+        };
+        let mut value_digest: Digest = [0; 20];
+        mix_value(&mut value_digest, &entry);
+        assert_eq!(
+            digest_ops::hex(&value_digest),
+            "68467c70ae30376e7ce005bcc8827f5ba7fd67dc"
+        );
+        let mut key_digest: Digest = [0; 20];
+        digest_ops::mix(&mut key_digest, b"foo");
+        mix_value(&mut key_digest, &entry);
+        let mut keys: Digest = [0; 20];
+        digest_ops::xor(&mut keys, &key_digest);
+        let mut total: Digest = [0; 20];
+        digest_ops::mix(&mut total, &0u32.to_be_bytes());
+        total.iter_mut().zip(keys).for_each(|(t, k)| *t ^= k);
+        assert_eq!(
+            digest_ops::hex(&total),
+            "d2ab4820c1be0580ea28efbfe8bfa1dc05bb802a"
+        );
+    }
+
+    #[test]
+    fn memtoull_units() {
+        assert_eq!(memtoull(b"100"), Some(100));
+        assert_eq!(memtoull(b""), Some(0));
+        assert_eq!(memtoull(b"1K"), Some(1000));
+        assert_eq!(memtoull(b"1kb"), Some(1024));
+        assert_eq!(memtoull(b"4096m"), Some(4_096_000_000));
+        assert_eq!(memtoull(b"4gb"), Some(1 << 32));
+        for bad in [&b"x"[..], b"-1", b"+5", b"10 ", b"1.5", b"0x10"] {
+            assert_eq!(memtoull(bad), None, "{:?}", bad);
+        }
+    }
+
+    #[test]
+    fn c_number_prefixes() {
+        assert_eq!(atoi(b"x"), 0);
+        assert_eq!(atoi(b" 12abc"), 12);
+        assert_eq!(atoi(b"-3"), -3);
+        assert_eq!(strtod_prefix(b"0.5"), 0.5);
+        assert_eq!(strtod_prefix(b"1e-1"), 0.1);
+        assert_eq!(strtod_prefix(b"x"), 0.0);
+        assert_eq!(strtod_prefix(b"2.5s"), 2.5);
+        assert_eq!(strtod_prefix(b".5"), 0.5);
+        assert_eq!(strtod_prefix(b"1e"), 1.0);
+        assert_eq!(strtod_prefix(b"-1"), -1.0);
+    }
+
+    #[test]
+    fn rdb_lengths() {
+        assert_eq!(rdb_string_bytes(&Value::from_bytes(b"bar")), 4);
+        assert_eq!(rdb_string_bytes(&Value::from_bytes(b"123")), 2);
+        assert_eq!(rdb_string_bytes(&Value::from_bytes(b"1000")), 3);
+        assert_eq!(rdb_string_bytes(&Value::from_bytes(b"100000")), 5);
+        assert_eq!(rdb_string_bytes(&Value::from_bytes(b"10000000000")), 12);
+        assert_eq!(rdb_string_bytes(&Value::from_bytes(b"barz")), 5);
+    }
+
+    #[test]
+    fn help_has_valkey_81_length() {
+        assert_eq!(HELP_LINES.len() + 3, 120);
+    }
+}

@@ -78,7 +78,9 @@ fn touch(ctx: &mut Ctx) {
 
 fn type_cmd(ctx: &mut Ctx) {
     let key = ctx.arg(1);
-    let name = ctx.lookup_read(key).map_or("none", |e| e.value.value_type().name());
+    let name = ctx
+        .lookup_read(key)
+        .map_or("none", |e| e.value.value_type().name());
     ctx.out.simple(name);
 }
 
@@ -285,7 +287,11 @@ pub fn parse_cursor(ctx: &mut Ctx, arg: &[u8]) -> Option<u64> {
 }
 
 fn parse_scan_options(ctx: &mut Ctx, first: usize) -> Option<ScanOptions> {
-    let mut opts = ScanOptions { count: 10, pattern: None, type_filter: None };
+    let mut opts = ScanOptions {
+        count: 10,
+        pattern: None,
+        type_filter: None,
+    };
     let mut j = first;
     while j < ctx.argc() {
         let opt = ctx.arg(j);
@@ -352,7 +358,10 @@ fn scan(ctx: &mut Ctx) {
         let expires = &shard.expires;
         inner = shard.main.scan(inner, |entry: &Entry| {
             let key = entry.key.as_bytes();
-            if opts.type_filter.is_some_and(|t| entry.value.value_type() != t) {
+            if opts
+                .type_filter
+                .is_some_and(|t| entry.value.value_type() != t)
+            {
                 return;
             }
             if opts.pattern.as_ref().is_some_and(|p| !p.matches(key)) {
@@ -374,7 +383,9 @@ fn scan(ctx: &mut Ctx) {
                 break;
             }
         }
-        next_cursor = inner.saturating_mul(shard_count).saturating_add(shard_index);
+        next_cursor = inner
+            .saturating_mul(shard_count)
+            .saturating_add(shard_index);
     }
     ctx.out.array(2);
     ctx.out.bulk(next_cursor.to_string().as_bytes());
@@ -482,8 +493,9 @@ fn copy(ctx: &mut Ctx) {
         ctx.out.error(err::SAME_OBJECT);
         return;
     }
-    let Some((value, entry_flags)) =
-        ctx.lookup_in(src_db, src, false).map(|e| (e.value.clone(), e.flags))
+    let Some((value, entry_flags)) = ctx
+        .lookup_in(src_db, src, false)
+        .map(|e| (e.value.clone(), e.flags))
     else {
         ctx.out.int(0);
         return;
@@ -621,16 +633,21 @@ fn parse_expire_condition(ctx: &mut Ctx) -> Option<ExpireCondition> {
         } else if eq_ic(opt, "lt") {
             lt = true;
         } else {
-            ctx.out.error(&format!("ERR Unsupported option {}", String::from_utf8_lossy(opt)));
+            ctx.out.error(&format!(
+                "ERR Unsupported option {}",
+                String::from_utf8_lossy(opt)
+            ));
             return None;
         }
     }
     if nx && (xx || gt || lt) {
-        ctx.out.error("ERR NX and XX, GT or LT options at the same time are not compatible");
+        ctx.out
+            .error("ERR NX and XX, GT or LT options at the same time are not compatible");
         return None;
     }
     if gt && lt {
-        ctx.out.error("ERR GT and LT options at the same time are not compatible");
+        ctx.out
+            .error("ERR GT and LT options at the same time are not compatible");
         return None;
     }
     Some(match (nx, xx, gt, lt) {
@@ -693,7 +710,11 @@ fn expire_generic(ctx: &mut Ctx, millis: bool, relative: bool, command: &str) {
         ctx.record_effect(vec![b"DEL".to_vec(), key.to_vec()]);
     } else {
         ctx.set_expire(key, when);
-        ctx.record_effect(vec![b"PEXPIREAT".to_vec(), key.to_vec(), when.to_string().into_bytes()]);
+        ctx.record_effect(vec![
+            b"PEXPIREAT".to_vec(),
+            key.to_vec(),
+            when.to_string().into_bytes(),
+        ]);
     }
     ctx.mark_dirty(1);
     ctx.out.int(1);
@@ -728,8 +749,13 @@ fn ttl_generic(ctx: &mut Ctx, millis: bool, absolute: bool) {
         ctx.out.int(-1);
         return;
     };
-    let value = if absolute { when } else { (when - ctx.now_ms).max(0) };
-    ctx.out.int(if millis { value } else { (value + 500) / 1000 });
+    let value = if absolute {
+        when
+    } else {
+        (when - ctx.now_ms).max(0)
+    };
+    ctx.out
+        .int(if millis { value } else { (value + 500) / 1000 });
 }
 
 fn ttl(ctx: &mut Ctx) {

@@ -12,6 +12,7 @@
 pub mod registry;
 
 pub mod client;
+pub mod config;
 pub mod connection;
 pub mod debug;
 pub mod info;
@@ -31,8 +32,7 @@ pub use registry::{Handler, Scope};
 
 /// Standard error texts shared by many commands.
 pub mod err {
-    pub const WRONGTYPE: &str =
-        "WRONGTYPE Operation against a key holding the wrong kind of value";
+    pub const WRONGTYPE: &str = "WRONGTYPE Operation against a key holding the wrong kind of value";
     pub const SYNTAX: &str = "ERR syntax error";
     pub const NOT_INTEGER: &str = "ERR value is not an integer or out of range";
     pub const NOT_FLOAT: &str = "ERR value is not a valid float";
@@ -40,7 +40,8 @@ pub mod err {
     pub const NO_SUCH_KEY: &str = "ERR no such key";
     pub const DB_INDEX: &str = "ERR DB index is out of range";
     pub const SAME_OBJECT: &str = "ERR source and destination objects are the same";
-    pub const STRING_TOO_LONG: &str = "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
+    pub const STRING_TOO_LONG: &str =
+        "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
 }
 
 pub struct Ctx<'c, 'k> {
@@ -127,13 +128,21 @@ impl<'c, 'k> Ctx<'c, 'k> {
 
     pub fn lookup_in(&mut self, db: usize, key: &[u8], count_hits: bool) -> Option<&mut Entry> {
         self.expire_if_needed(db, key);
-        let touch = !self.client.handle.no_touch.load(std::sync::atomic::Ordering::Relaxed);
+        let touch = !self
+            .client
+            .handle
+            .no_touch
+            .load(std::sync::atomic::Ordering::Relaxed);
         let lru = self.server.lru_clock();
         let stats = &self.server.stats;
         let (hash, shard) = self.shard_for(db, key)?;
         let entry = shard.get_raw(hash, key);
         if count_hits {
-            let counter = if entry.is_some() { &stats.keyspace_hits } else { &stats.keyspace_misses };
+            let counter = if entry.is_some() {
+                &stats.keyspace_hits
+            } else {
+                &stats.keyspace_misses
+            };
             Stats::add(counter, 1);
         }
         let entry = entry?;
@@ -240,7 +249,11 @@ impl<'c, 'k> Ctx<'c, 'k> {
     pub fn reply_string_of(&mut self, key: &[u8]) -> bool {
         let db = self.client.db;
         self.expire_if_needed(db, key);
-        let touch = !self.client.handle.no_touch.load(std::sync::atomic::Ordering::Relaxed);
+        let touch = !self
+            .client
+            .handle
+            .no_touch
+            .load(std::sync::atomic::Ordering::Relaxed);
         let lru = self.server.lru_clock();
         let hash = self.server.keyspace.hash(key);
         let stats = &self.server.stats;
@@ -279,7 +292,9 @@ impl<'c, 'k> Ctx<'c, 'k> {
 /// line and closes with the HELP entry every container command has.
 pub fn reply_help(ctx: &mut Ctx, command: &str, lines: &[&str]) {
     ctx.out.array(lines.len() + 3);
-    ctx.out.simple(&format!("{command} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"));
+    ctx.out.simple(&format!(
+        "{command} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"
+    ));
     for line in lines {
         ctx.out.simple(line);
     }

@@ -35,13 +35,21 @@ pub struct CommandStats {
     pub usec: AtomicU64,
     pub rejected_calls: AtomicU64,
     pub failed_calls: AtomicU64,
+    /// Durations for INFO latencystats.
+    pub latency: super::info::LatencyHistogram,
 }
 
 impl CommandStats {
     pub fn reset(&self) {
-        for c in [&self.calls, &self.usec, &self.rejected_calls, &self.failed_calls] {
+        for c in [
+            &self.calls,
+            &self.usec,
+            &self.rejected_calls,
+            &self.failed_calls,
+        ] {
             c.store(0, Ordering::Relaxed);
         }
+        self.latency.reset();
     }
 }
 
@@ -63,6 +71,7 @@ fn all_bindings() -> impl Iterator<Item = &'static Binding> {
         super::connection::COMMANDS,
         super::server_cmds::COMMANDS,
         super::client::COMMANDS,
+        super::config::COMMANDS,
         super::info::COMMANDS,
         super::debug::COMMANDS,
     ]
@@ -101,6 +110,7 @@ impl CommandRegistry {
         &self.entries
     }
 
+    #[cfg(test)]
     pub fn is_implemented(&self, spec: &CommandSpec) -> bool {
         self.get(spec).is_some_and(|e| e.handler.is_some())
     }
@@ -116,11 +126,32 @@ impl Default for CommandRegistry {
 mod tests {
     use super::*;
 
+    /// docs/COMPATIBILITY.md is generated from the table and the registry; this test fails when
+    /// it is stale. Regenerate with `FERROKEY_BLESS=1 cargo test compatibility_doc`.
+    #[test]
+    fn compatibility_doc_is_current() {
+        let registry = CommandRegistry::new();
+        let expected =
+            ferrokey_cmdtable::compatibility_markdown(|spec| registry.is_implemented(spec));
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/COMPATIBILITY.md");
+        if std::env::var_os("FERROKEY_BLESS").is_some() {
+            std::fs::write(path, &expected).expect("write docs/COMPATIBILITY.md");
+        }
+        let current = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(
+            current == expected,
+            "docs/COMPATIBILITY.md is stale: run FERROKEY_BLESS=1 cargo test compatibility_doc"
+        );
+    }
+
     #[test]
     fn every_binding_names_a_table_command_once() {
         let mut seen = std::collections::HashSet::new();
         for &(name, _, _) in all_bindings() {
-            assert!(ferrokey_cmdtable::lookup_full_name(name).is_some(), "unknown {name}");
+            assert!(
+                ferrokey_cmdtable::lookup_full_name(name).is_some(),
+                "unknown {name}"
+            );
             assert!(seen.insert(name), "bound twice: {name}");
         }
     }

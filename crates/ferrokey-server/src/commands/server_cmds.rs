@@ -9,6 +9,7 @@ pub const COMMANDS: &[Binding] = &[
     ("lastsave", lastsave, Scope::None),
     ("monitor", monitor, Scope::None),
     ("function|flush", function_flush, Scope::None),
+    ("function|list", function_list, Scope::None),
     ("command", command, Scope::None),
     ("command|count", command, Scope::None),
     ("command|list", command, Scope::None),
@@ -34,7 +35,10 @@ fn time(ctx: &mut Ctx) {
 }
 
 fn lastsave(ctx: &mut Ctx) {
-    let secs = ctx.server.last_save_unix_secs.load(std::sync::atomic::Ordering::Relaxed);
+    let secs = ctx
+        .server
+        .last_save_unix_secs
+        .load(std::sync::atomic::Ordering::Relaxed);
     ctx.out.int(secs);
 }
 
@@ -49,7 +53,37 @@ fn function_flush(ctx: &mut Ctx) {
     match ctx.argc() {
         2 => ctx.out.ok(),
         3 if eq_ic(ctx.arg(2), "async") || eq_ic(ctx.arg(2), "sync") => ctx.out.ok(),
-        3 => ctx.out.error("ERR FUNCTION FLUSH only supports SYNC|ASYNC option"),
+        3 => ctx
+            .out
+            .error("ERR FUNCTION FLUSH only supports SYNC|ASYNC option"),
         _ => ctx.out.error(super::err::SYNTAX),
     }
+}
+
+/// FUNCTION LIST over the (still empty) library set: the arguments are validated as Valkey
+/// does, and the reply is the empty list of libraries.
+fn function_list(ctx: &mut Ctx) {
+    let (mut with_code, mut library_name) = (false, false);
+    let mut j = 2;
+    while j < ctx.argc() {
+        let arg = ctx.arg(j);
+        if eq_ic(arg, "withcode") && !with_code {
+            with_code = true;
+        } else if eq_ic(arg, "libraryname") && !library_name {
+            if j + 1 >= ctx.argc() {
+                ctx.out.error("ERR library name argument was not given");
+                return;
+            }
+            library_name = true;
+            j += 1;
+        } else {
+            ctx.out.error(&format!(
+                "ERR Unknown argument {}",
+                String::from_utf8_lossy(arg)
+            ));
+            return;
+        }
+        j += 1;
+    }
+    ctx.out.array(0);
 }

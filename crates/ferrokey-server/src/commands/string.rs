@@ -100,7 +100,8 @@ fn expire_arg_to_ms(
         return None;
     };
     let invalid = |ctx: &mut Ctx| {
-        ctx.out.error(&format!("ERR invalid expire time in '{command}' command"));
+        ctx.out
+            .error(&format!("ERR invalid expire time in '{command}' command"));
     };
     if ms <= 0 || (unit == ExpireUnit::Seconds && ms > i64::MAX / 1000) {
         invalid(ctx);
@@ -123,10 +124,18 @@ fn expire_arg_to_ms(
 
 /// Parses SET's (and GETEX's) options from argument `first` on, as Valkey does: each option
 /// may only combine with compatible ones, a repeated compatible option is accepted.
-fn parse_set_options<'a>(ctx: &mut Ctx<'a, '_>, first: usize, getex: bool) -> Option<SetOptions<'a>> {
+fn parse_set_options<'a>(
+    ctx: &mut Ctx<'a, '_>,
+    first: usize,
+    getex: bool,
+) -> Option<SetOptions<'a>> {
     let command = if getex { "getex" } else { "set" };
-    let mut opts =
-        SetOptions { condition: Condition::Always, get: false, if_eq: None, expiry: Expiry::None };
+    let mut opts = SetOptions {
+        condition: Condition::Always,
+        get: false,
+        if_eq: None,
+        expiry: Expiry::None,
+    };
     let mut pending: Option<(&'a [u8], ExpireUnit, bool)> = None;
     let mut kind: Option<&'static str> = None;
     let mut j = first;
@@ -154,14 +163,20 @@ fn parse_set_options<'a>(ctx: &mut Ctx<'a, '_>, first: usize, getex: bool) -> Op
             kind = Some("persist");
             opts.expiry = Expiry::Persist;
         } else if has_next
-            && ["ex", "px", "exat", "pxat"].iter().any(|k| eq_ic(opt, k) && expiry_kind_ok(k))
+            && ["ex", "px", "exat", "pxat"]
+                .iter()
+                .any(|k| eq_ic(opt, k) && expiry_kind_ok(k))
         {
             let name = ["ex", "px", "exat", "pxat"]
                 .into_iter()
                 .find(|k| eq_ic(opt, k))
                 .unwrap_or("ex");
             kind = Some(name);
-            let unit = if name.starts_with('e') { ExpireUnit::Seconds } else { ExpireUnit::Millis };
+            let unit = if name.starts_with('e') {
+                ExpireUnit::Seconds
+            } else {
+                ExpireUnit::Millis
+            };
             pending = Some((ctx.arg(j + 1), unit, !name.ends_with("at")));
             j += 1;
         } else {
@@ -190,7 +205,11 @@ fn set(ctx: &mut Ctx) {
     } else {
         None
     };
-    let exists = if opts.get || opts.if_eq.is_some() { old.is_some() } else { ctx.exists(key) };
+    let exists = if opts.get || opts.if_eq.is_some() {
+        old.is_some()
+    } else {
+        ctx.exists(key)
+    };
     let proceed = match opts.condition {
         Condition::Nx => !exists,
         Condition::Xx => exists,
@@ -351,7 +370,9 @@ fn mget(ctx: &mut Ctx) {
     for i in 1..ctx.argc() {
         let key = ctx.arg(i);
         let mut tmp = [0u8; 20];
-        let found = ctx.lookup_read(key).and_then(|e| e.value.string_bytes(&mut tmp).map(|b| b.to_vec()));
+        let found = ctx
+            .lookup_read(key)
+            .and_then(|e| e.value.string_bytes(&mut tmp).map(|b| b.to_vec()));
         match found {
             Some(bytes) => ctx.out.bulk(&bytes),
             None => ctx.out.null(),
@@ -361,7 +382,9 @@ fn mget(ctx: &mut Ctx) {
 
 fn mset_pairs_ok(ctx: &mut Ctx, command: &str) -> bool {
     if ctx.argc() % 2 == 0 {
-        ctx.out.error(&format!("ERR wrong number of arguments for '{command}' command"));
+        ctx.out.error(&format!(
+            "ERR wrong number of arguments for '{command}' command"
+        ));
         return false;
     }
     true
@@ -405,7 +428,11 @@ fn msetnx(ctx: &mut Ctx) {
 
 /// Checks a string's new length against proto-max-bulk-len, replying the error when too long.
 fn length_ok(ctx: &mut Ctx, total: u64) -> bool {
-    let max = ctx.server.settings.proto_max_bulk_len_bytes.load(std::sync::atomic::Ordering::Relaxed);
+    let max = ctx
+        .server
+        .settings
+        .proto_max_bulk_len_bytes
+        .load(std::sync::atomic::Ordering::Relaxed);
     if total > max {
         ctx.out.error(err::STRING_TOO_LONG);
         return false;
@@ -632,7 +659,12 @@ fn incrbyfloat(ctx: &mut Ctx) {
     let entry_flags = string_flags(key, &value, false);
     ctx.set_value(key, value, entry_flags, true);
     ctx.mark_dirty(1);
-    ctx.record_effect(vec![b"SET".to_vec(), key.to_vec(), result.clone(), b"KEEPTTL".to_vec()]);
+    ctx.record_effect(vec![
+        b"SET".to_vec(),
+        key.to_vec(),
+        result.clone(),
+        b"KEEPTTL".to_vec(),
+    ]);
     ctx.out.bulk(&result);
 }
 
@@ -656,10 +688,22 @@ impl Ctx<'_, '_> {
 }
 
 fn lcs(ctx: &mut Ctx) {
-    let (Ok(a), Ok(b)) = (ctx.read_string(ctx.arg(1)), ctx.read_string(ctx.arg(2))) else {
-        return;
-    };
-    let (a, b) = (a.unwrap_or_default(), b.unwrap_or_default());
+    let mut values = [Vec::new(), Vec::new()];
+    for (slot, key_index) in values.iter_mut().zip([1, 2]) {
+        let key = ctx.arg(key_index);
+        let mut tmp = [0u8; 20];
+        match ctx.lookup_read(key) {
+            None => {}
+            Some(entry) => match entry.value.string_bytes(&mut tmp) {
+                Some(bytes) => *slot = bytes.to_vec(),
+                None => {
+                    ctx.out
+                        .error("ERR The specified keys must contain string values");
+                    return;
+                }
+            },
+        }
+    }
     let mut want_len = false;
     let mut want_idx = false;
     let mut with_match_len = false;
@@ -689,29 +733,36 @@ fn lcs(ctx: &mut Ctx) {
         j += 1;
     }
     if want_len && want_idx {
-        ctx.out.error(
-            "ERR If you want both the length and indexes, please just use IDX.",
-        );
+        ctx.out
+            .error("ERR If you want both the length and indexes, please just use IDX.");
         return;
     }
-    let max = ctx.server.settings.proto_max_bulk_len_bytes.load(std::sync::atomic::Ordering::Relaxed);
-    let result = match ferrokey_util::lcs::lcs(&a, &b, max) {
+    let max = ctx
+        .server
+        .settings
+        .proto_max_bulk_len_bytes
+        .load(std::sync::atomic::Ordering::Relaxed);
+    let [a, b] = &values;
+    let result = match ferrokey_util::lcs::lcs(a, b, max) {
         Ok(result) => result,
-        Err(e) => {
-            ctx.out.error(&format!("ERR {e}"));
+        Err(error) => {
+            ctx.out.error(&format!("ERR {error}"));
             return;
         }
     };
     if !want_idx {
         if want_len {
-            ctx.out.int(result.len as i64);
+            ctx.out.int(result.sequence.len() as i64);
         } else {
-            ctx.out.bulk(&result.text);
+            ctx.out.bulk(&result.sequence);
         }
         return;
     }
-    let matches: Vec<_> =
-        result.matches.iter().filter(|m| m.len as i64 >= min_match_len).collect();
+    let matches: Vec<_> = result
+        .matches
+        .iter()
+        .filter(|m| m.passes_min_len(min_match_len))
+        .collect();
     ctx.out.map(2);
     ctx.out.bulk(b"matches");
     ctx.out.array(matches.len());
@@ -724,9 +775,9 @@ fn lcs(ctx: &mut Ctx) {
         ctx.out.int(m.b_start as i64);
         ctx.out.int(m.b_end as i64);
         if with_match_len {
-            ctx.out.int(m.len as i64);
+            ctx.out.int(m.len() as i64);
         }
     }
     ctx.out.bulk(b"len");
-    ctx.out.int(result.len as i64);
+    ctx.out.int(result.sequence.len() as i64);
 }

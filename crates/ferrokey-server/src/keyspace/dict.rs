@@ -35,7 +35,10 @@ struct Table<E> {
 
 impl<E> Table<E> {
     fn empty() -> Self {
-        Table { buckets: Vec::new(), used: 0 }
+        Table {
+            buckets: Vec::new(),
+            used: 0,
+        }
     }
 
     fn with_size(size: usize) -> Self {
@@ -77,7 +80,11 @@ pub struct Dict<E> {
 
 impl<E: DictEntry> Dict<E> {
     pub fn new(hasher: RandomState) -> Self {
-        Dict { tables: [Table::empty(), Table::empty()], rehash_index: None, hasher }
+        Dict {
+            tables: [Table::empty(), Table::empty()],
+            rehash_index: None,
+            hasher,
+        }
     }
 
     pub fn hash(&self, key: &[u8]) -> u64 {
@@ -92,13 +99,10 @@ impl<E: DictEntry> Dict<E> {
         self.len() == 0
     }
 
-    /// Total buckets allocated (both tables), for memory reports and DEBUG HTSTATS.
+    /// Total buckets allocated (both tables).
+    #[cfg(test)]
     pub fn bucket_count(&self) -> usize {
         self.tables[0].buckets.len() + self.tables[1].buckets.len()
-    }
-
-    pub fn is_rehashing(&self) -> bool {
-        self.rehash_index.is_some()
     }
 
     /// Removes every entry, returning the old contents as a detached dict (to free elsewhere).
@@ -149,7 +153,10 @@ impl<E: DictEntry> Dict<E> {
     pub fn peek(&self, hash: u64, key: &[u8]) -> Option<&E> {
         let (table, position) = self.locate(hash, key)?;
         let t = &self.tables[table];
-        let mut cur = t.buckets.get((hash as usize) & t.mask()).and_then(|s| s.as_deref());
+        let mut cur = t
+            .buckets
+            .get((hash as usize) & t.mask())
+            .and_then(|s| s.as_deref());
         for _ in 0..position {
             cur = cur?.next.as_deref();
         }
@@ -428,7 +435,11 @@ mod tests {
         }
         assert_eq!(d.len(), 10);
         while d.rehash(100) {}
-        assert!(d.bucket_count() <= 128, "table shrank: {}", d.bucket_count());
+        assert!(
+            d.bucket_count() <= 128,
+            "table shrank: {}",
+            d.bucket_count()
+        );
     }
 
     #[test]
@@ -468,7 +479,10 @@ mod tests {
             }
         }
         for i in 0..500u32 {
-            assert!(seen.contains(format!("stable{i}").as_bytes()), "missed stable{i}");
+            assert!(
+                seen.contains(format!("stable{i}").as_bytes()),
+                "missed stable{i}"
+            );
         }
     }
 

@@ -25,7 +25,11 @@ const BUCKETS_PER_KEY: usize = 2;
 
 /// Runs one active expiry cycle over every database. Returns the number of keys expired.
 pub fn active_expire_cycle(server: &Server) -> u64 {
-    let effort = server.settings.active_expire_effort.load(Ordering::Relaxed).clamp(1, 10) as usize;
+    let effort = server
+        .settings
+        .active_expire_effort
+        .load(Ordering::Relaxed)
+        .clamp(1, 10) as usize;
     let hz = server.settings.hz.load(Ordering::Relaxed).max(1) as u64;
     let keys_per_loop = KEYS_PER_LOOP + KEYS_PER_LOOP / 4 * (effort - 1);
     let time_percent = SLOW_TIME_PERCENT + 2 * (effort as u64 - 1);
@@ -78,12 +82,19 @@ pub fn active_expire_cycle(server: &Server) -> u64 {
                     }
                 }
                 if !effects.is_empty() {
-                    server.write_stream.emit(EffectBatch { db, commands: effects });
+                    server.write_stream.emit(EffectBatch {
+                        db,
+                        commands: effects,
+                    });
                 }
                 drop(shard);
                 expired_total += expired as u64;
                 Stats::add(&server.stats.expired_keys, expired as u64);
-                let stale_percent = if sampled.is_empty() { 0 } else { expired * 100 / sampled.len() };
+                let stale_percent = if sampled.is_empty() {
+                    0
+                } else {
+                    expired * 100 / sampled.len()
+                };
                 if stale_percent <= acceptable_stale || cursor == 0 {
                     break;
                 }

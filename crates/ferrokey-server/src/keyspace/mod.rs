@@ -65,7 +65,13 @@ impl Shard {
     }
 
     pub fn insert(&mut self, hash: u64, key: &[u8], value: Value, flags: u8, lru: u32) {
-        let entry = Entry { key: SmallBytes::new(key), value, lru, flags, lfu: LFU_INIT };
+        let entry = Entry {
+            key: SmallBytes::new(key),
+            value,
+            lru,
+            flags,
+            lfu: LFU_INIT,
+        };
         self.main.insert_new(hash, entry);
     }
 
@@ -90,7 +96,13 @@ impl Shard {
             }
         }
         entry.set_flag(flags::HAS_EXPIRE, true);
-        self.expires.insert_new(hash, ExpireEntry { key: SmallBytes::new(key), when_ms });
+        self.expires.insert_new(
+            hash,
+            ExpireEntry {
+                key: SmallBytes::new(key),
+                when_ms,
+            },
+        );
     }
 
     /// Removes the expiry time of a key; returns whether it had one.
@@ -107,10 +119,6 @@ impl Shard {
 
     pub fn len(&self) -> usize {
         self.main.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.main.is_empty()
     }
 
     /// Empties the shard, returning the old contents so the caller decides where to free them.
@@ -143,10 +151,16 @@ impl Keyspace {
         let shard_count = shard_count.max(1);
         let dbs = (0..databases.max(1))
             .map(|_| Db {
-                shards: (0..shard_count).map(|_| Mutex::new(Shard::new(&hasher))).collect(),
+                shards: (0..shard_count)
+                    .map(|_| Mutex::new(Shard::new(&hasher)))
+                    .collect(),
             })
             .collect();
-        Keyspace { dbs, shard_count, hasher }
+        Keyspace {
+            dbs,
+            shard_count,
+            hasher,
+        }
     }
 
     pub fn db_count(&self) -> usize {
@@ -175,11 +189,6 @@ impl Keyspace {
         self.dbs.get(db)?.shards.get(shard)?.try_lock()
     }
 
-    /// Keys in a database (for DBSIZE-like reports that need no isolation).
-    pub fn db_len(&self, db: usize) -> usize {
-        self.dbs.get(db).map_or(0, |d| d.shards.iter().map(|s| s.lock().len()).sum())
-    }
-
     /// (keys, keys with expiry) per database, for INFO keyspace.
     pub fn db_stats(&self, db: usize) -> (usize, usize) {
         let Some(d) = self.dbs.get(db) else {
@@ -205,7 +214,10 @@ fn slot_id(db: usize, shard: usize, shard_count: usize) -> u32 {
 
 impl<'a> LockSet<'a> {
     pub fn empty(keyspace: &'a Keyspace) -> Self {
-        LockSet { keyspace, guards: SmallVec::new() }
+        LockSet {
+            keyspace,
+            guards: SmallVec::new(),
+        }
     }
 
     /// Locks the given slots (already deduplicated and sorted ascending).
@@ -228,7 +240,13 @@ impl<'a> LockSet<'a> {
         keys: impl Iterator<Item = &'k [u8]>,
     ) -> Self {
         let mut slots: SmallVec<[u32; 8]> = keys
-            .map(|k| slot_id(db, keyspace.shard_of(keyspace.hash(k)), keyspace.shard_count))
+            .map(|k| {
+                slot_id(
+                    db,
+                    keyspace.shard_of(keyspace.hash(k)),
+                    keyspace.shard_count,
+                )
+            })
             .collect();
         slots.sort_unstable();
         slots.dedup();
@@ -255,20 +273,13 @@ impl<'a> LockSet<'a> {
         Self::for_dbs(keyspace, &all)
     }
 
-    pub fn keyspace(&self) -> &'a Keyspace {
-        self.keyspace
-    }
-
-    /// Whether this set holds the shard of a key hash in `db`.
-    pub fn holds(&self, db: usize, hash: u64) -> bool {
-        let slot = slot_id(db, self.keyspace.shard_of(hash), self.keyspace.shard_count);
-        self.guards.iter().any(|(s, _)| *s == slot)
-    }
-
     /// The locked shard for a key hash in `db`, if this set holds it.
     pub fn shard(&mut self, db: usize, hash: u64) -> Option<&mut Shard> {
         let slot = slot_id(db, self.keyspace.shard_of(hash), self.keyspace.shard_count);
-        self.guards.iter_mut().find(|(s, _)| *s == slot).map(|(_, g)| &mut **g)
+        self.guards
+            .iter_mut()
+            .find(|(s, _)| *s == slot)
+            .map(|(_, g)| &mut **g)
     }
 
     /// Every locked shard of `db`, in shard order.
@@ -286,7 +297,11 @@ impl<'a> LockSet<'a> {
     /// Whether every shard of `db` is held.
     pub fn holds_db(&self, db: usize) -> bool {
         let n = self.keyspace.shard_count;
-        self.guards.iter().filter(|(s, _)| *s as usize / n == db).count() == n
+        self.guards
+            .iter()
+            .filter(|(s, _)| *s as usize / n == db)
+            .count()
+            == n
     }
 
     /// Swaps the contents of two databases; the set must hold both completely.

@@ -13,7 +13,10 @@ pub const INLINE_CAPACITY_BYTES: usize = 22;
 /// A byte string stored inline when short, on the heap otherwise. 24 bytes.
 #[derive(Clone)]
 pub enum SmallBytes {
-    Inline { len: u8, buf: [u8; INLINE_CAPACITY_BYTES] },
+    Inline {
+        len: u8,
+        buf: [u8; INLINE_CAPACITY_BYTES],
+    },
     Heap(Box<[u8]>),
 }
 
@@ -22,7 +25,10 @@ impl SmallBytes {
         if bytes.len() <= INLINE_CAPACITY_BYTES {
             let mut buf = [0u8; INLINE_CAPACITY_BYTES];
             buf[..bytes.len()].copy_from_slice(bytes);
-            SmallBytes::Inline { len: bytes.len() as u8, buf }
+            SmallBytes::Inline {
+                len: bytes.len() as u8,
+                buf,
+            }
         } else {
             SmallBytes::Heap(bytes.into())
         }
@@ -87,7 +93,8 @@ impl ValueType {
             ValueType::Hash,
             ValueType::Stream,
         ];
-        all.into_iter().find(|t| t.name().as_bytes().eq_ignore_ascii_case(name))
+        all.into_iter()
+            .find(|t| t.name().as_bytes().eq_ignore_ascii_case(name))
     }
 }
 
@@ -171,7 +178,11 @@ pub fn canonical_i64(bytes: &[u8]) -> Option<i64> {
         }
         let digit = (d - b'0') as i64;
         value = value.checked_mul(10)?;
-        value = if negative { value.checked_sub(digit)? } else { value.checked_add(digit)? };
+        value = if negative {
+            value.checked_sub(digit)?
+        } else {
+            value.checked_add(digit)?
+        };
     }
     Some(value)
 }
@@ -246,7 +257,11 @@ mod tests {
         assert_eq!(std::mem::size_of::<SmallBytes>(), 24);
         assert_eq!(std::mem::size_of::<Value>(), 24);
         // The dict node adds an 8-byte link.
-        assert!(std::mem::size_of::<Entry>() <= 56, "{}", std::mem::size_of::<Entry>());
+        assert!(
+            std::mem::size_of::<Entry>() <= 56,
+            "{}",
+            std::mem::size_of::<Entry>()
+        );
     }
 
     #[test]
@@ -255,7 +270,16 @@ mod tests {
         assert_eq!(canonical_i64(b"-1"), Some(-1));
         assert_eq!(canonical_i64(b"9223372036854775807"), Some(i64::MAX));
         assert_eq!(canonical_i64(b"-9223372036854775808"), Some(i64::MIN));
-        for bad in [&b"-0"[..], b"01", b"+1", b" 1", b"9223372036854775808", b"", b"-", b"1a"] {
+        for bad in [
+            &b"-0"[..],
+            b"01",
+            b"+1",
+            b" 1",
+            b"9223372036854775808",
+            b"",
+            b"-",
+            b"1a",
+        ] {
             assert_eq!(canonical_i64(bad), None, "{:?}", bad);
         }
     }
