@@ -13,7 +13,7 @@ use std::time::Instant;
 
 use ferrokey_resp::Protocol;
 use parking_lot::Mutex;
-use tokio::sync::{mpsc, Notify};
+use tokio::sync::mpsc;
 
 use crate::server::unix_time_ms;
 
@@ -48,6 +48,8 @@ pub struct ClientStrings {
 pub enum Push {
     /// Bytes already encoded for the client's protocol.
     Encoded(Vec<u8>),
+    /// CLIENT KILL (or shutdown): close the connection.
+    Kill,
 }
 
 pub struct ClientHandle {
@@ -72,27 +74,18 @@ pub struct ClientHandle {
     pub no_touch: AtomicBool,
     pub in_multi_count: AtomicI64,
     killed: AtomicBool,
-    kill_signal: Notify,
     push_tx: mpsc::UnboundedSender<Push>,
 }
 
 impl ClientHandle {
+    /// Marks the client killed and wakes its task, which closes the connection.
     pub fn kill(&self) {
         self.killed.store(true, Ordering::Release);
-        self.kill_signal.notify_one();
+        let _ = self.push_tx.send(Push::Kill);
     }
 
     pub fn is_killed(&self) -> bool {
         self.killed.load(Ordering::Acquire)
-    }
-
-    pub async fn killed(&self) {
-        loop {
-            if self.is_killed() {
-                return;
-            }
-            self.kill_signal.notified().await;
-        }
     }
 
     pub fn send(&self, push: Push) -> bool {
@@ -160,7 +153,6 @@ impl ClientRegistry {
             no_touch: AtomicBool::new(false),
             in_multi_count: AtomicI64::new(-1),
             killed: AtomicBool::new(false),
-            kill_signal: Notify::new(),
             push_tx,
         });
         self.clients.lock().insert(id, handle.clone());
@@ -187,6 +179,12 @@ impl ClientRegistry {
     pub fn set_monitor(&self, handle: &ClientHandle) {
         if !handle.is_monitor.swap(true, Ordering::Relaxed) {
             self.monitors.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    pub fn unset_monitor(&self, handle: &ClientHandle) {
+        if handle.is_monitor.swap(false, Ordering::Relaxed) {
+            self.monitors.fetch_sub(1, Ordering::Relaxed);
         }
     }
 

@@ -50,16 +50,19 @@ pub async fn serve<S>(
         query.reserve(want.min(64 * 1024 * 1024));
         let read = tokio::select! {
             biased;
-            _ = handle.killed() => break,
             push = pushes.recv() => {
+                let mut killed = !matches!(push, Some(Push::Encoded(_)));
                 if let Some(Push::Encoded(bytes)) = push {
                     out.raw(&bytes);
-                    while let Ok(Push::Encoded(bytes)) = pushes.try_recv() {
-                        out.raw(&bytes);
+                }
+                while let Ok(push) = pushes.try_recv() {
+                    match push {
+                        Push::Encoded(bytes) => out.raw(&bytes),
+                        Push::Kill => killed = true,
                     }
-                    if flush(&server, &mut stream, &mut out, &handle).await.is_err() {
-                        break;
-                    }
+                }
+                if killed || flush(&server, &mut stream, &mut out, &handle).await.is_err() {
+                    break;
                 }
                 continue;
             }

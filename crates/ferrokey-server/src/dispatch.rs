@@ -191,7 +191,9 @@ fn call(
     }
     drop(locks);
     let elapsed_us = started.elapsed().as_micros() as u64;
-    Stats::add(&server.stats.dirty, dirty);
+    if dirty > 0 {
+        Stats::add(&server.stats.dirty, dirty);
+    }
     Stats::add(&entry.stats.calls, 1);
     Stats::add(&entry.stats.usec, elapsed_us);
     // Valkey records whole microseconds, in nanoseconds.

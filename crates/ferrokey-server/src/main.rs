@@ -13,6 +13,7 @@ mod commands;
 mod conn;
 mod dispatch;
 mod keyspace;
+mod memory;
 mod server;
 mod util;
 mod write_stream;

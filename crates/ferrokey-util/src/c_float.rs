@@ -13,12 +13,15 @@
 //!   modes are not reliable for decimal input.)  Normal results are then
 //!   rounded to nearest, ties to even, which is what glibc does.
 //!
-//! Subnormal results deliberately copy a glibc quirk (checked against the
-//! server): when glibc shifts a result into the subnormal range it forgets
-//! the bit just below the full-precision significand, so that bit never
-//! counts towards rounding up.  For example `0x1.00000000000018p-1023` is
-//! 3/4 of the way from one subnormal double to the next, yet glibc (and so
-//! Valkey's `ZADD`) rounds it down as if it were a tie.
+//! Subnormal results deliberately copy two glibc quirks (checked against
+//! the server).  When glibc shifts a result into the subnormal range it
+//! forgets the bit just below the full-precision significand, so that bit
+//! never counts towards rounding up: `0x1.00000000000018p-1023` is 3/4 of
+//! the way from one subnormal double to the next, yet glibc (and so
+//! Valkey's `ZADD`) rounds it down as if it were a tie.  And glibc stops
+//! reading decimal digits past a fixed depth, counting the rest as a
+//! non-zero tail even where the exact tail was that forgotten bit
+//! ([`glibc_drops_digits`]).
 
 use crate::exact_decimal::ExactDecimal;
 use rustc_apfloat::ieee::{IeeeFloat, Semantics};
@@ -27,9 +30,8 @@ use std::cmp::Ordering;
 
 /// A wide scratch format: 72 significant bits and binary exponents up to
 /// about ±131000, far beyond any text that reaches it (`to_binary`'s range
-/// check), so truncating into it never overflows, underflows or loses more
-/// than the flagged inexact tail.  (Wider exponents would overflow
-/// `rustc_apfloat`'s i32 range estimates.)
+/// check), so rounding into it never overflows or goes subnormal.  (Wider
+/// exponents would overflow `rustc_apfloat`'s i32 range estimates.)
 struct ProbeSemantics;
 
 impl Semantics for ProbeSemantics {

@@ -106,7 +106,8 @@ impl ExactDecimal {
     }
 
     /// Compares this value with the non-zero `0.DIGITS × 10^point`, where
-    /// `digits` has no leading or trailing zeros but may contain one `.`.
+    /// `digits` (ASCII) has no leading or trailing zeros and may contain one
+    /// `.`.
     pub(crate) fn compare(&self, digits: &[u8], point: i64) -> std::cmp::Ordering {
         if self.is_zero() {
             return std::cmp::Ordering::Less;

@@ -76,6 +76,8 @@ fn quit(ctx: &mut Ctx) {
 }
 
 fn reset(ctx: &mut Ctx) {
+    ctx.server.clients.unset_monitor(&ctx.client.handle);
+    ctx.client.authenticated = ctx.server.config.read().requirepass().is_none();
     ctx.client.select_db(0);
     ctx.client.protocol = Protocol::Resp2;
     ctx.out.set_protocol(Protocol::Resp2);

@@ -203,7 +203,10 @@ fn parse_flush_mode(ctx: &mut Ctx) -> Option<bool> {
 fn free_contents(contents: Vec<Shard>, lazy: bool) {
     let keys: usize = contents.iter().map(|s| s.len()).sum();
     if lazy || keys > 64 * 1024 {
-        std::thread::spawn(move || drop(contents));
+        std::thread::spawn(move || {
+            drop(contents);
+            crate::memory::purge_dirty_pages();
+        });
     } else {
         drop(contents);
     }

@@ -117,3 +117,75 @@ pub fn rehash_idle_tables(server: &Server) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client::{ClientState, Peer};
+    use crate::keyspace::value::Value;
+    use ferrokey_resp::{Protocol, ReplyBuf};
+
+    fn server() -> Server {
+        Server::new(ferrokey_config::Config::new(), "test".into())
+    }
+
+    /// Stores `key` in db 0 with an expiry time already in the past.
+    fn insert_expired(server: &Server, key: &[u8]) {
+        let hash = server.keyspace.hash(key);
+        let shard_index = server.keyspace.shard_of(hash);
+        let mut shard = server.keyspace.lock_shard(0, shard_index).expect("shard");
+        shard.insert(hash, key, Value::from_bytes(b"v"), 0, 0);
+        shard.set_expire(hash, key, 1);
+    }
+
+    #[test]
+    fn active_expiry_deletes_and_emits_del() {
+        let server = server();
+        let mut stream = server.write_stream.subscribe();
+        for i in 0..50 {
+            insert_expired(&server, format!("k{i}").as_bytes());
+        }
+        let mut expired = 0;
+        while expired < 50 {
+            let n = active_expire_cycle(&server);
+            assert!(n > 0, "a cycle with stale keys must expire some");
+            expired += n;
+        }
+        assert_eq!(server.keyspace.db_stats(0), (0, 0));
+        let mut deleted = Vec::new();
+        while let Ok(batch) = stream.try_recv() {
+            assert_eq!(batch.db, 0);
+            for command in &batch.commands {
+                assert_eq!(command[0], b"DEL");
+                deleted.push(command[1].clone());
+            }
+        }
+        deleted.sort();
+        let mut expected: Vec<Vec<u8>> = (0..50).map(|i| format!("k{i}").into_bytes()).collect();
+        expected.sort();
+        assert_eq!(deleted, expected);
+    }
+
+    #[test]
+    fn lazy_expiry_on_read_emits_del_before_the_reply() {
+        let server = server();
+        let mut stream = server.write_stream.subscribe();
+        insert_expired(&server, b"gone");
+        let (handle, _pushes) = server.clients.register(
+            Peer::Unix {
+                path: "test".into(),
+            },
+            -1,
+        );
+        let mut client = ClientState::new(handle, true);
+        let mut out = ReplyBuf::new(Protocol::Resp2);
+        crate::dispatch::execute(&server, &mut client, &[b"GET", b"gone"], &mut out);
+        assert_eq!(out.as_bytes(), b"$-1\r\n");
+        let batch = stream.try_recv().expect("an effect");
+        assert_eq!(
+            batch.commands,
+            vec![vec![b"DEL".to_vec(), b"gone".to_vec()]]
+        );
+        assert_eq!(server.stats.expired_keys.load(Ordering::Relaxed), 1);
+    }
+}
