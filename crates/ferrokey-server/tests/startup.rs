@@ -1,0 +1,240 @@
+//! Start-up and connection handling as operators see them: the command line and config files,
+//! the unix socket, maxclients, idle timeouts, MONITOR and CONFIG REWRITE.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::os::unix::net::UnixStream;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{RespConn, ServerProcess};
+
+fn ferrokey() -> Command {
+    Command::new(common::ferrokey_binary())
+}
+
+#[test]
+fn version_and_help() {
+    let out = ferrokey().arg("--version").output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("ferrokey server v="), "{text}");
+    assert!(text.contains("redis_version=7.2.4"), "{text}");
+    let out = ferrokey().arg("--help").output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Usage: ./ferrokey-server"));
+}
+
+#[test]
+fn bad_config_line_stops_startup_with_its_line_number() {
+    let dir = tempdir();
+    let path = dir.join("bad.conf");
+    std::fs::write(&path, "port 7000\n# comment\nnot-a-directive 1\n").unwrap();
+    let out = ferrokey().arg(&path).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("*** FATAL CONFIG FILE ERROR"), "{err}");
+    assert!(err.contains("at line 3"), "{err}");
+    assert!(err.contains(">>> 'not-a-directive 1'"), "{err}");
+    assert!(
+        err.contains("Bad directive or wrong number of arguments"),
+        "{err}"
+    );
+
+    let out = ferrokey().args(["--port", "notanumber"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("FATAL CONFIG FILE ERROR"));
+}
+
+fn tempdir() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "ferrokey-startup-{}-{:?}",
+        std::process::id(),
+        std::thread::current().id()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Waits until `port` answers PING, or panics after a deadline.
+fn wait_for_ping(port: u16) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        if let Ok(mut conn) = RespConn::connect(port) {
+            if conn.command(&["PING"]).is_ok_and(|r| r == b"+PONG\r\n") {
+                return;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    panic!("server on {port} never answered");
+}
+
+#[test]
+fn config_from_stdin_and_include() {
+    let dir = tempdir();
+    let port = common::free_port().unwrap();
+    let included = dir.join("included.conf");
+    std::fs::write(&included, "databases 4\n").unwrap();
+    let mut child = ferrokey()
+        .arg("-")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let config = format!("port {port}\nsave \"\"\ninclude {}\n", included.display());
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(config.as_bytes())
+        .unwrap();
+    wait_for_ping(port);
+    let mut conn = RespConn::connect(port).unwrap();
+    let reply = conn.command(&["CONFIG", "GET", "databases"]).unwrap();
+    assert_eq!(reply, b"*2\r\n$9\r\ndatabases\r\n$1\r\n4\r\n");
+    assert_eq!(
+        conn.command(&["SELECT", "4"]).unwrap(),
+        b"-ERR DB index is out of range\r\n"
+    );
+    child.kill().unwrap();
+    let _ = child.wait();
+}
+
+#[test]
+fn unix_socket_serves_with_its_permissions() {
+    let dir = tempdir();
+    let socket = dir.join("ferrokey.sock");
+    let socket_arg = socket.to_string_lossy().into_owned();
+    let _server =
+        ServerProcess::start_ferrokey(&["--unixsocket", &socket_arg, "--unixsocketperm", "700"])
+            .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !socket.exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&socket).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o700);
+    let mut stream = UnixStream::connect(&socket).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    stream.write_all(b"PING\r\n").unwrap();
+    let mut buf = [0u8; 7];
+    stream.read_exact(&mut buf).unwrap();
+    assert_eq!(&buf, b"+PONG\r\n");
+}
+
+#[test]
+fn maxclients_rejects_the_extra_connection() {
+    let server = ServerProcess::start_ferrokey(&["--maxclients", "2"]).unwrap();
+    let mut first = server.connect().unwrap();
+    let mut second = server.connect().unwrap();
+    assert_eq!(first.command(&["PING"]).unwrap(), b"+PONG\r\n");
+    assert_eq!(second.command(&["PING"]).unwrap(), b"+PONG\r\n");
+    let mut third = server.connect().unwrap();
+    assert_eq!(
+        third.read_reply().to_bytes(),
+        b"-ERR max number of clients reached\r\n"
+    );
+    drop(first);
+    // The freed slot admits a new client once the server has seen the close.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let mut retry = server.connect().unwrap();
+        if retry.command(&["PING"]).is_ok_and(|r| r == b"+PONG\r\n") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "slot never freed");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn idle_clients_are_closed_after_timeout() {
+    let server = ServerProcess::start_ferrokey(&["--timeout", "1"]).unwrap();
+    let mut idle = RespConn::connect_with_timeout(server.port(), Duration::from_secs(10)).unwrap();
+    assert_eq!(idle.command(&["PING"]).unwrap(), b"+PONG\r\n");
+    let started = Instant::now();
+    assert!(!idle.read_reply().connection_alive());
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_millis(900) && waited < Duration::from_secs(5),
+        "{waited:?}"
+    );
+}
+
+#[test]
+fn monitor_sees_other_clients_commands() {
+    let server = ServerProcess::start_ferrokey(&[]).unwrap();
+    let mut monitor = server.connect().unwrap();
+    assert_eq!(monitor.command(&["MONITOR"]).unwrap(), b"+OK\r\n");
+    let mut client = server.connect().unwrap();
+    assert_eq!(client.command(&["SET", "k", "a b\n"]).unwrap(), b"+OK\r\n");
+    let line = monitor.read_reply().to_bytes();
+    let text = String::from_utf8_lossy(&line);
+    assert!(
+        text.starts_with('+') && text.contains(" [0 127.0.0.1:"),
+        "{text}"
+    );
+    assert!(text.ends_with("] \"SET\" \"k\" \"a b\\n\"\r\n"), "{text}");
+}
+
+#[test]
+fn config_set_get_and_rewrite() {
+    let dir = tempdir();
+    let path = dir.join("rewrite.conf");
+    let port = common::free_port().unwrap();
+    std::fs::write(&path, format!("# operator comment\nport {port}\nhz 10\n")).unwrap();
+    let mut child = ferrokey()
+        .arg(&path)
+        .args(["--save", ""])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for_ping(port);
+    let mut conn = RespConn::connect(port).unwrap();
+    assert_eq!(
+        conn.command(&["CONFIG", "SET", "hz", "20", "maxclients", "500"])
+            .unwrap(),
+        b"+OK\r\n"
+    );
+    assert_eq!(
+        conn.command(&["CONFIG", "GET", "hz"]).unwrap(),
+        b"*2\r\n$2\r\nhz\r\n$2\r\n20\r\n"
+    );
+    // An invalid pair makes the whole CONFIG SET fail and change nothing.
+    let reply = conn
+        .command(&["CONFIG", "SET", "hz", "30", "maxmemory-policy", "nope"])
+        .unwrap();
+    assert!(
+        reply.starts_with(b"-ERR CONFIG SET failed"),
+        "{}",
+        String::from_utf8_lossy(&reply)
+    );
+    assert_eq!(
+        conn.command(&["CONFIG", "GET", "hz"]).unwrap(),
+        b"*2\r\n$2\r\nhz\r\n$2\r\n20\r\n"
+    );
+    assert_eq!(conn.command(&["CONFIG", "REWRITE"]).unwrap(), b"+OK\r\n");
+    let rewritten = std::fs::read_to_string(&path).unwrap();
+    assert!(rewritten.contains("# operator comment"), "{rewritten}");
+    assert!(rewritten.contains("hz 20"), "{rewritten}");
+    assert!(rewritten.contains("maxclients 500"), "{rewritten}");
+    child.kill().unwrap();
+    let _ = child.wait();
+}
+
+#[test]
+fn config_rewrite_without_a_file_is_an_error() {
+    let server = ServerProcess::start_ferrokey(&[]).unwrap();
+    let mut conn = server.connect().unwrap();
+    assert_eq!(
+        conn.command(&["CONFIG", "REWRITE"]).unwrap(),
+        b"-ERR The server is running without a config file\r\n"
+    );
+}
