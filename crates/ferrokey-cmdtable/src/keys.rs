@@ -204,7 +204,7 @@ pub fn keys_from_specs<A: ArgList + ?Sized>(
                 if count_pos < 0 || count_pos >= argc {
                     return Err(SpecFailed);
                 }
-                let count = parse_strict_i64(args.arg(count_pos as usize))
+                let count = ferrokey_util::number::parse_i64_strict(args.arg(count_pos as usize))
                     .filter(|&n| n >= 0)
                     .ok_or(SpecFailed)?;
                 // Valkey narrows the count to a C int before use; 2^32+1 counts as 1.
@@ -247,29 +247,6 @@ fn find_keyword<A: ArgList + ?Sized>(args: &A, keyword: &str, start_from: i32) -
             return None;
         }
         (2..=start).rev().find(|&i| matches(i))
-    }
-}
-
-/// Valkey's strict integer parse (`string2ll`): optional `-`, no `+`, no spaces, no leading
-/// zeros, within i64.
-pub fn parse_strict_i64(text: &[u8]) -> Option<i64> {
-    let (negative, digits) = match text.split_first() {
-        Some((b'-', rest)) => (true, rest),
-        _ => (false, text),
-    };
-    if digits.is_empty() || digits.len() > 19 || !digits.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    if digits[0] == b'0' && (digits.len() > 1 || negative) {
-        return None;
-    }
-    let magnitude = digits.iter().try_fold(0u64, |acc, &d| {
-        acc.checked_mul(10)?.checked_add(u64::from(d - b'0'))
-    })?;
-    if negative {
-        0i64.checked_sub_unsigned(magnitude)
-    } else {
-        i64::try_from(magnitude).ok()
     }
 }
 

@@ -36,5 +36,5 @@ pub use error::{ConfigSetError, RewriteError, StartupError, VERSION};
 pub use load::{LoadHooks, SystemHooks};
 pub use rewrite::RewriteExtras;
 pub use spec::{flag, DirectiveSpec, EnumCheck, Kind, NumStyle, Special, StrCheck};
-pub use text::{absolute_path, memory_to_u64, repr, split_args, strerror, string_to_i64};
+pub use text::{absolute_path, memory_to_u64, repr, split_args, strerror};
 pub use value::{ClientBufferLimit, ClientClass, SaveParam};

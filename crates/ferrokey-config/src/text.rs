@@ -103,34 +103,7 @@ pub fn split_args(line: &[u8]) -> Option<Vec<Vec<u8>>> {
     }
 }
 
-/// Appends `bytes` quoted the way `sdscatrepr` does (used for string values in
-/// rewritten config files and for command-line option values).
-pub fn push_repr(out: &mut Vec<u8>, bytes: &[u8]) {
-    out.push(b'"');
-    for &b in bytes {
-        match b {
-            b'\\' | b'"' => {
-                out.push(b'\\');
-                out.push(b);
-            }
-            b'\n' => out.extend_from_slice(b"\\n"),
-            b'\r' => out.extend_from_slice(b"\\r"),
-            b'\t' => out.extend_from_slice(b"\\t"),
-            0x07 => out.extend_from_slice(b"\\a"),
-            0x08 => out.extend_from_slice(b"\\b"),
-            0x20..=0x7e => out.push(b),
-            _ => out.extend_from_slice(format!("\\x{b:02x}").as_bytes()),
-        }
-    }
-    out.push(b'"');
-}
-
-/// Returns `bytes` quoted like `sdscatrepr`.
-pub fn repr(bytes: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(bytes.len() + 2);
-    push_repr(&mut out, bytes);
-    out
-}
+pub use ferrokey_util::repr::{push_repr, repr};
 
 /// Splits on single spaces like `sdssplitlen(value, len, " ", 1)`: empty input
 /// gives no parts, and consecutive spaces give empty parts. This is how
@@ -140,42 +113,6 @@ pub(crate) fn split_on_spaces(value: &[u8]) -> Vec<Vec<u8>> {
         return Vec::new();
     }
     value.split(|&b| b == b' ').map(<[u8]>::to_vec).collect()
-}
-
-/// Valkey's strict `string2ll`: optional `-`, no leading zeros (except "0"),
-/// no spaces or `+`, must fit in an `i64`.
-pub fn string_to_i64(text: &[u8]) -> Option<i64> {
-    if text.is_empty() || text.len() >= 21 {
-        return None;
-    }
-    if text == b"0" {
-        return Some(0);
-    }
-    let (negative, digits) = match text.split_first() {
-        Some((b'-', rest)) => (true, rest),
-        _ => (false, text),
-    };
-    match digits.first() {
-        Some(b'1'..=b'9') => {}
-        _ => return None,
-    }
-    let mut magnitude: u64 = 0;
-    for &d in digits {
-        if !d.is_ascii_digit() {
-            return None;
-        }
-        magnitude = magnitude
-            .checked_mul(10)?
-            .checked_add(u64::from(d - b'0'))?;
-    }
-    if negative {
-        if magnitude > (i64::MAX as u64) + 1 {
-            return None;
-        }
-        Some((magnitude as i64).wrapping_neg())
-    } else {
-        i64::try_from(magnitude).ok()
-    }
 }
 
 /// Result of a libc-style `strtoll`.

@@ -9,7 +9,8 @@
 
 use crate::spec::{flag, DirectiveSpec, EnumCheck, Kind, NumStyle, Special, StrCheck};
 use crate::special;
-use crate::text::{c_strtoll, format_memory, memory_to_u64, push_repr, string_to_i64};
+use crate::text::{c_strtoll, format_memory, memory_to_u64, push_repr};
+use ferrokey_util::number::parse_i64_strict as string_to_i64;
 
 /// One `save <seconds> <changes>` rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

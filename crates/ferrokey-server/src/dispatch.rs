@@ -249,9 +249,8 @@ fn feed_monitors(server: &Server, client: &ClientState, args: &[&[u8]], spec: &C
     )
     .into_bytes();
     for arg in args {
-        line.extend_from_slice(b" \"");
-        crate::util::repr_into(&mut line, arg);
-        line.push(b'"');
+        line.push(b' ');
+        ferrokey_util::repr::push_repr(&mut line, arg);
     }
     line.extend_from_slice(b"\r\n");
     for monitor in server.clients.monitors() {

@@ -175,84 +175,10 @@ fn parse_corpus(text: &str) -> Result<Vec<Step>, String> {
     Ok(steps)
 }
 
-/// Splits a line into arguments the way redis-cli (sdssplitargs) does.
+/// Splits a line into arguments the way redis-cli does (Valkey's `sdssplitargs`, which the
+/// config crate implements for config files).
 fn split_args(line: &[u8]) -> Result<Vec<Vec<u8>>, String> {
-    let mut args = Vec::new();
-    let mut pos = 0;
-    loop {
-        while line.get(pos).is_some_and(u8::is_ascii_whitespace) {
-            pos += 1;
-        }
-        if pos >= line.len() {
-            return Ok(args);
-        }
-        let mut arg = Vec::new();
-        let mut in_double = false;
-        let mut in_single = false;
-        loop {
-            let here = line.get(pos).copied();
-            let next = line.get(pos + 1).copied();
-            if in_double {
-                match (here, next) {
-                    (None, _) => return Err("unbalanced double quote".into()),
-                    (Some(b'\\'), Some(b'x')) => {
-                        let hex = line.get(pos + 2..pos + 4).and_then(parse_hex_byte);
-                        if let Some(byte) = hex {
-                            arg.push(byte);
-                            pos += 3;
-                        } else {
-                            arg.push(b'x');
-                            pos += 1;
-                        }
-                    }
-                    (Some(b'\\'), Some(escaped)) => {
-                        arg.push(match escaped {
-                            b'n' => b'\n',
-                            b'r' => b'\r',
-                            b't' => b'\t',
-                            b'b' => 0x08,
-                            b'a' => 0x07,
-                            other => other,
-                        });
-                        pos += 1;
-                    }
-                    (Some(b'"'), next) => {
-                        if next.is_some_and(|c| !c.is_ascii_whitespace()) {
-                            return Err("closing double quote must be followed by a space".into());
-                        }
-                        pos += 1;
-                        break;
-                    }
-                    (Some(c), _) => arg.push(c),
-                }
-            } else if in_single {
-                match (here, next) {
-                    (None, _) => return Err("unbalanced single quote".into()),
-                    (Some(b'\\'), Some(b'\'')) => {
-                        arg.push(b'\'');
-                        pos += 1;
-                    }
-                    (Some(b'\''), next) => {
-                        if next.is_some_and(|c| !c.is_ascii_whitespace()) {
-                            return Err("closing single quote must be followed by a space".into());
-                        }
-                        pos += 1;
-                        break;
-                    }
-                    (Some(c), _) => arg.push(c),
-                }
-            } else {
-                match here {
-                    None | Some(b' ' | b'\n' | b'\r' | b'\t' | 0) => break,
-                    Some(b'"') => in_double = true,
-                    Some(b'\'') => in_single = true,
-                    Some(c) => arg.push(c),
-                }
-            }
-            pos += 1;
-        }
-        args.push(arg);
-    }
+    ferrokey_config::split_args(line).ok_or_else(|| "unbalanced quotes".to_string())
 }
 
 fn parse_hex_byte(digits: &[u8]) -> Option<u8> {

@@ -11,3 +11,4 @@ pub mod glob;
 pub mod lcs;
 pub mod long_double;
 pub mod number;
+pub mod repr;

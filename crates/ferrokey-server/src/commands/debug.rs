@@ -363,7 +363,7 @@ fn rdb_string_bytes(value: &Value) -> usize {
     let mut tmp = [0u8; 20];
     let bytes = value.string_bytes(&mut tmp).unwrap_or_default();
     if bytes.len() <= 11 {
-        if let Some(n) = crate::keyspace::value::canonical_i64(bytes).and_then(rdb_int_bytes) {
+        if let Some(n) = ferrokey_util::number::parse_i64_strict(bytes).and_then(rdb_int_bytes) {
             return n;
         }
     }

@@ -101,19 +101,7 @@ impl<'c, 'k> Ctx<'c, 'k> {
     /// Deletes `key` from `db` if its expiry time has passed, recording the `DEL`.
     /// Returns true when the key was expired.
     pub fn expire_if_needed(&mut self, db: usize, key: &[u8]) -> bool {
-        let now = self.now_ms;
-        let Some((hash, shard)) = self.shard_for(db, key) else {
-            return false;
-        };
-        if !shard.is_expired(hash, key, now) {
-            return false;
-        }
-        shard.remove(hash, key);
-        Stats::add(&self.server.stats.expired_keys, 1);
-        if self.server.write_stream.is_active() {
-            self.effects.push(vec![b"DEL".to_vec(), key.to_vec()]);
-        }
-        true
+        expire_if_needed(self.server, self.locks, self.effects, self.now_ms, db, key)
     }
 
     /// Looks a key up for reading: lazy expiry, access time and hit/miss statistics.
@@ -127,29 +115,21 @@ impl<'c, 'k> Ctx<'c, 'k> {
     }
 
     pub fn lookup_in(&mut self, db: usize, key: &[u8], count_hits: bool) -> Option<&mut Entry> {
-        self.expire_if_needed(db, key);
         let touch = !self
             .client
             .handle
             .no_touch
             .load(std::sync::atomic::Ordering::Relaxed);
-        let lru = self.server.lru_clock();
-        let stats = &self.server.stats;
-        let (hash, shard) = self.shard_for(db, key)?;
-        let entry = shard.get_raw(hash, key);
-        if count_hits {
-            let counter = if entry.is_some() {
-                &stats.keyspace_hits
-            } else {
-                &stats.keyspace_misses
-            };
-            Stats::add(counter, 1);
-        }
-        let entry = entry?;
-        if touch {
-            entry.lru = lru;
-        }
-        Some(entry)
+        lookup(
+            self.server,
+            self.locks,
+            self.effects,
+            self.now_ms,
+            db,
+            key,
+            touch,
+            count_hits,
+        )
     }
 
     /// Whether a key exists (after lazy expiry), without touching its access time.
@@ -229,63 +209,120 @@ impl<'c, 'k> Ctx<'c, 'k> {
 
     /// Reads a string value: Ok(None) when missing, Err(()) after replying WRONGTYPE.
     pub fn read_string(&mut self, key: &[u8]) -> Result<Option<Vec<u8>>, ()> {
-        match self.lookup_read(key) {
-            None => Ok(None),
-            Some(entry) => {
-                let mut tmp = [0u8; 20];
-                match entry.value.string_bytes(&mut tmp) {
-                    Some(bytes) => Ok(Some(bytes.to_vec())),
-                    None => {
-                        self.out.error(err::WRONGTYPE);
-                        Err(())
-                    }
-                }
+        self.read_string_in(key, true)
+    }
+
+    /// Like `read_string` but without hit/miss statistics (write commands).
+    pub fn read_string_for_write(&mut self, key: &[u8]) -> Result<Option<Vec<u8>>, ()> {
+        self.read_string_in(key, false)
+    }
+
+    fn read_string_in(&mut self, key: &[u8], count_hits: bool) -> Result<Option<Vec<u8>>, ()> {
+        let db = self.client.db;
+        let Some(entry) = self.lookup_in(db, key, count_hits) else {
+            return Ok(None);
+        };
+        let mut tmp = [0u8; 20];
+        match entry.value.string_bytes(&mut tmp) {
+            Some(bytes) => Ok(Some(bytes.to_vec())),
+            None => {
+                self.out.error(err::WRONGTYPE);
+                Err(())
             }
         }
     }
 
-    /// Writes the string value of `key` as a bulk reply (null when missing), without copying
-    /// it out of the keyspace first. Returns false after replying WRONGTYPE.
+    /// Writes the string value of `key` as a bulk reply (null when missing), straight from the
+    /// keyspace without an intermediate copy. Returns false after replying WRONGTYPE.
     pub fn reply_string_of(&mut self, key: &[u8]) -> bool {
-        let db = self.client.db;
-        self.expire_if_needed(db, key);
         let touch = !self
             .client
             .handle
             .no_touch
             .load(std::sync::atomic::Ordering::Relaxed);
-        let lru = self.server.lru_clock();
-        let hash = self.server.keyspace.hash(key);
-        let stats = &self.server.stats;
-        let Some(shard) = self.locks.shard(db, hash) else {
+        let (db, now_ms) = (self.client.db, self.now_ms);
+        let entry = lookup(
+            self.server,
+            self.locks,
+            self.effects,
+            now_ms,
+            db,
+            key,
+            touch,
+            true,
+        );
+        let Some(entry) = entry else {
             self.out.null();
             return true;
         };
-        match shard.get_raw(hash, key) {
-            None => {
-                Stats::add(&stats.keyspace_misses, 1);
-                self.out.null();
+        let mut tmp = [0u8; 20];
+        match entry.value.string_bytes(&mut tmp) {
+            Some(bytes) => {
+                self.out.bulk(bytes);
                 true
             }
-            Some(entry) => {
-                Stats::add(&stats.keyspace_hits, 1);
-                if touch {
-                    entry.lru = lru;
-                }
-                let mut tmp = [0u8; 20];
-                match entry.value.string_bytes(&mut tmp) {
-                    Some(bytes) => {
-                        self.out.bulk(bytes);
-                        true
-                    }
-                    None => {
-                        self.out.error(err::WRONGTYPE);
-                        false
-                    }
-                }
+            None => {
+                self.out.error(err::WRONGTYPE);
+                false
             }
         }
     }
+}
+
+/// Lazy expiry over the parts of a `Ctx` it needs (so callers keep the others borrowable).
+fn expire_if_needed(
+    server: &Server,
+    locks: &mut LockSet,
+    effects: &mut Vec<EffectArgs>,
+    now_ms: i64,
+    db: usize,
+    key: &[u8],
+) -> bool {
+    let hash = server.keyspace.hash(key);
+    let Some(shard) = locks.shard(db, hash) else {
+        return false;
+    };
+    if !shard.is_expired(hash, key, now_ms) {
+        return false;
+    }
+    shard.remove(hash, key);
+    Stats::add(&server.stats.expired_keys, 1);
+    if server.write_stream.is_active() {
+        effects.push(vec![b"DEL".to_vec(), key.to_vec()]);
+    }
+    true
+}
+
+/// A key lookup: lazy expiry, then the entry, updating its access time when `touch` and the
+/// hit/miss statistics when `count_hits`.
+#[allow(clippy::too_many_arguments)]
+fn lookup<'l>(
+    server: &Server,
+    locks: &'l mut LockSet,
+    effects: &mut Vec<EffectArgs>,
+    now_ms: i64,
+    db: usize,
+    key: &[u8],
+    touch: bool,
+    count_hits: bool,
+) -> Option<&'l mut Entry> {
+    expire_if_needed(server, locks, effects, now_ms, db, key);
+    let hash = server.keyspace.hash(key);
+    let entry = locks.shard(db, hash)?.get_raw(hash, key);
+    if count_hits {
+        let stats = &server.stats;
+        let counter = if entry.is_some() {
+            &stats.keyspace_hits
+        } else {
+            &stats.keyspace_misses
+        };
+        Stats::add(counter, 1);
+    }
+    let entry = entry?;
+    if touch {
+        entry.lru = server.lru_clock();
+    }
+    Some(entry)
 }
 
 /// Replies with a HELP text in Redis's shape: a status-line array that opens with the usage

@@ -391,17 +391,10 @@ fn mset_pairs_ok(ctx: &mut Ctx, command: &str) -> bool {
 }
 
 fn mset(ctx: &mut Ctx) {
-    if !mset_pairs_ok(ctx, "mset") {
-        return;
+    if mset_pairs_ok(ctx, "mset") {
+        set_pairs(ctx);
+        ctx.out.ok();
     }
-    for i in (1..ctx.argc()).step_by(2) {
-        let (key, bytes) = (ctx.arg(i), ctx.arg(i + 1));
-        let value = Value::from_bytes(bytes);
-        let entry_flags = string_flags(key, &value, false);
-        ctx.set_value(key, value, entry_flags, false);
-    }
-    ctx.mark_dirty((ctx.argc() as u64 - 1) / 2);
-    ctx.out.ok();
 }
 
 fn msetnx(ctx: &mut Ctx) {
@@ -414,8 +407,14 @@ fn msetnx(ctx: &mut Ctx) {
     });
     if any_exists {
         ctx.out.int(0);
-        return;
+    } else {
+        set_pairs(ctx);
+        ctx.out.int(1);
     }
+}
+
+/// Stores every key/value pair of an MSET-like command, clearing any expiry.
+fn set_pairs(ctx: &mut Ctx) {
     for i in (1..ctx.argc()).step_by(2) {
         let (key, bytes) = (ctx.arg(i), ctx.arg(i + 1));
         let value = Value::from_bytes(bytes);
@@ -423,7 +422,6 @@ fn msetnx(ctx: &mut Ctx) {
         ctx.set_value(key, value, entry_flags, false);
     }
     ctx.mark_dirty((ctx.argc() as u64 - 1) / 2);
-    ctx.out.int(1);
 }
 
 /// Checks a string's new length against proto-max-bulk-len, replying the error when too long.
@@ -666,25 +664,6 @@ fn incrbyfloat(ctx: &mut Ctx) {
         b"KEEPTTL".to_vec(),
     ]);
     ctx.out.bulk(&result);
-}
-
-impl Ctx<'_, '_> {
-    /// Like `read_string` but without hit/miss statistics (write commands).
-    pub fn read_string_for_write(&mut self, key: &[u8]) -> Result<Option<Vec<u8>>, ()> {
-        match self.lookup_write(key) {
-            None => Ok(None),
-            Some(entry) => {
-                let mut tmp = [0u8; 20];
-                match entry.value.string_bytes(&mut tmp) {
-                    Some(bytes) => Ok(Some(bytes.to_vec())),
-                    None => {
-                        self.out.error(err::WRONGTYPE);
-                        Err(())
-                    }
-                }
-            }
-        }
-    }
 }
 
 fn lcs(ctx: &mut Ctx) {

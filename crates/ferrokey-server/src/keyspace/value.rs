@@ -101,7 +101,8 @@ impl ValueType {
 impl Value {
     /// A string value from bytes, stored in the most compact form.
     pub fn from_bytes(bytes: &[u8]) -> Value {
-        if let Some(n) = canonical_i64(bytes) {
+        // The int encoding holds exactly the strings string2ll accepts.
+        if let Some(n) = ferrokey_util::number::parse_i64_strict(bytes) {
             return Value::Int(n);
         }
         Value::from_bytes_verbatim(bytes)
@@ -156,35 +157,6 @@ impl Value {
         let mut tmp = [0u8; 20];
         self.string_bytes(&mut tmp).map(|b| b.len())
     }
-}
-
-/// Parses bytes that are exactly the canonical decimal form of an i64 (what Redis stores with
-/// the int encoding): no sign on zero, no leading zeros, no spaces, at most 20 characters.
-pub fn canonical_i64(bytes: &[u8]) -> Option<i64> {
-    if bytes.is_empty() || bytes.len() > 20 {
-        return None;
-    }
-    let (negative, digits) = match bytes[0] {
-        b'-' => (true, &bytes[1..]),
-        _ => (false, bytes),
-    };
-    if digits.is_empty() || (digits[0] == b'0' && (digits.len() > 1 || negative)) {
-        return None;
-    }
-    let mut value: i64 = 0;
-    for &d in digits {
-        if !d.is_ascii_digit() {
-            return None;
-        }
-        let digit = (d - b'0') as i64;
-        value = value.checked_mul(10)?;
-        value = if negative {
-            value.checked_sub(digit)?
-        } else {
-            value.checked_add(digit)?
-        };
-    }
-    Some(value)
 }
 
 /// The entry flags.
@@ -262,25 +234,5 @@ mod tests {
             "{}",
             std::mem::size_of::<Entry>()
         );
-    }
-
-    #[test]
-    fn canonical_integers() {
-        assert_eq!(canonical_i64(b"0"), Some(0));
-        assert_eq!(canonical_i64(b"-1"), Some(-1));
-        assert_eq!(canonical_i64(b"9223372036854775807"), Some(i64::MAX));
-        assert_eq!(canonical_i64(b"-9223372036854775808"), Some(i64::MIN));
-        for bad in [
-            &b"-0"[..],
-            b"01",
-            b"+1",
-            b" 1",
-            b"9223372036854775808",
-            b"",
-            b"-",
-            b"1a",
-        ] {
-            assert_eq!(canonical_i64(bad), None, "{:?}", bad);
-        }
     }
 }
