@@ -207,7 +207,10 @@ fn rewrite_round_trips_through_the_parser() {
 /// default-user line, supplied by the server here).
 #[test]
 fn defaults_are_not_written_and_removed_values_are_blanked() {
-    let old = b"bind * -::*\nunixsocket \"\"\nreplicaof no one\nhz 10\nport 17804\nsave 1 1\n";
+    // Valkey's file said `bind * -::*`, its compiled-in default; ferrokey's default is
+    // `127.0.0.1 -::1`, so that is the line a rewrite drops here.
+    let old =
+        b"bind 127.0.0.1 -::1\nunixsocket \"\"\nreplicaof no one\nhz 10\nport 17804\nsave 1 1\n";
     let mut config = Config::with_dir(b"/tmp/vk/f");
     config.load_text(old, &mut TestHooks::new()).unwrap();
     let text =

@@ -93,14 +93,13 @@ pub async fn serve<S>(
                     if client.close_after_reply || handle.is_killed() {
                         break;
                     }
-                    if out.len() > OUTPUT_FLUSH_THRESHOLD_BYTES {
-                        if flush(&server, &mut stream, &mut out, &handle)
+                    if out.len() > OUTPUT_FLUSH_THRESHOLD_BYTES
+                        && flush(&server, &mut stream, &mut out, &handle)
                             .await
                             .is_err()
-                        {
-                            client.close_after_reply = true;
-                            break;
-                        }
+                    {
+                        client.close_after_reply = true;
+                        break;
                     }
                 }
                 Ok(None) => break,

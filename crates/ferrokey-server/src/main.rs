@@ -294,8 +294,8 @@ fn set_keepalive(server: &Server, stream: &tokio::net::TcpStream) {
     }
     let sock = socket2::SockRef::from(stream);
     let keepalive = socket2::TcpKeepalive::new()
-        .with_time(Duration::from_secs(secs as u64))
-        .with_interval(Duration::from_secs((secs as u64 / 3).max(1)));
+        .with_time(Duration::from_secs(secs))
+        .with_interval(Duration::from_secs((secs / 3).max(1)));
     let _ = sock.set_tcp_keepalive(&keepalive);
 }
 

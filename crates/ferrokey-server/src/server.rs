@@ -141,7 +141,7 @@ pub fn lru_clock_now() -> u32 {
 
 impl Server {
     pub fn new(config: ferrokey_config::Config, executable: String) -> Self {
-        let databases = config.databases().max(1) as usize;
+        let databases = config.databases().max(1);
         let shard_count = std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(1);

@@ -381,7 +381,7 @@ fn mget(ctx: &mut Ctx) {
 }
 
 fn mset_pairs_ok(ctx: &mut Ctx, command: &str) -> bool {
-    if ctx.argc() % 2 == 0 {
+    if ctx.argc().is_multiple_of(2) {
         ctx.out.error(&format!(
             "ERR wrong number of arguments for '{command}' command"
         ));
