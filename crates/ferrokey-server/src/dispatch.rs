@@ -12,7 +12,7 @@ use ferrokey_cmdtable::CommandSpec;
 use ferrokey_resp::ReplyBuf;
 use smallvec::SmallVec;
 
-use crate::client::{ClientState, Push, ReplyMode};
+use crate::client::{ClientState, Peer, Push, ReplyMode};
 use crate::commands::registry::CommandEntry;
 use crate::commands::{Ctx, Scope};
 use crate::keyspace::LockSet;
@@ -240,12 +240,15 @@ fn feed_monitors(server: &Server, client: &ClientState, args: &[&[u8]], spec: &C
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_micros())
         .unwrap_or(0);
+    let origin = match &client.handle.peer {
+        Peer::Tcp { addr, .. } => addr.to_string(),
+        Peer::Unix { path } => format!("unix:{path}"),
+    };
     let mut line = format!(
-        "+{}.{:06} [{} {}]",
+        "+{}.{:06} [{} {origin}]",
         now_us / 1_000_000,
         now_us % 1_000_000,
         client.db,
-        client.handle.addr_string()
     )
     .into_bytes();
     for arg in args {
