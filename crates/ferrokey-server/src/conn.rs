@@ -73,7 +73,7 @@ pub async fn serve<S>(
             Ok(0) | Err(_) => break,
             Ok(n) => n,
         };
-        Stats::add(&server.stats.total_net_input_bytes, n as u64);
+        server.stats.total_net_input_bytes.add(n as u64);
         handle
             .net_input_bytes
             .fetch_add(n as u64, Ordering::Relaxed);
@@ -176,7 +176,7 @@ async fn flush<S: AsyncWrite + Unpin>(
         .store(out.len() as u64, Ordering::Relaxed);
     stream.write_all(out.as_bytes()).await?;
     let n = out.len() as u64;
-    Stats::add(&server.stats.total_net_output_bytes, n);
+    server.stats.total_net_output_bytes.add(n);
     handle.net_output_bytes.fetch_add(n, Ordering::Relaxed);
     handle.output_buffer_bytes.store(0, Ordering::Relaxed);
     out.clear();

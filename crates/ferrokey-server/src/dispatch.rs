@@ -35,7 +35,7 @@ pub fn execute(server: &Server, client: &mut ClientState, args: &[&[u8]], out: &
         ReplyMode::SkipNext => client.reply_mode = ReplyMode::Skipping,
         _ => {}
     }
-    Stats::add(&server.stats.total_commands_processed, 1);
+    server.stats.total_commands_processed.add(1);
     client
         .handle
         .commands_processed
@@ -194,8 +194,8 @@ fn call(
     if dirty > 0 {
         Stats::add(&server.stats.dirty, dirty);
     }
-    Stats::add(&entry.stats.calls, 1);
-    Stats::add(&entry.stats.usec, elapsed_us);
+    entry.stats.calls.add(1);
+    entry.stats.usec.add(elapsed_us);
     // Valkey records whole microseconds, in nanoseconds.
     entry.stats.latency.record(elapsed_us.saturating_mul(1000));
     if out.as_bytes().get(reply_start) == Some(&b'-') {

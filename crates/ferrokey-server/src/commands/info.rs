@@ -506,9 +506,9 @@ fn stats_section(server: &Server, s: &mut Section) {
     let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
     let (ops, in_kbps, out_kbps) = server.info_state.rates(RateSample {
         at: Instant::now(),
-        commands: get(&st.total_commands_processed),
-        net_in_bytes: get(&st.total_net_input_bytes),
-        net_out_bytes: get(&st.total_net_output_bytes),
+        commands: st.total_commands_processed.get(),
+        net_in_bytes: st.total_net_input_bytes.get(),
+        net_out_bytes: st.total_net_output_bytes.get(),
     });
     s.header("Stats");
     s.field(
@@ -517,11 +517,11 @@ fn stats_section(server: &Server, s: &mut Section) {
     );
     s.field(
         "total_commands_processed",
-        get(&st.total_commands_processed),
+        st.total_commands_processed.get(),
     );
     s.field("instantaneous_ops_per_sec", ops);
-    s.field("total_net_input_bytes", get(&st.total_net_input_bytes));
-    s.field("total_net_output_bytes", get(&st.total_net_output_bytes));
+    s.field("total_net_input_bytes", st.total_net_input_bytes.get());
+    s.field("total_net_output_bytes", st.total_net_output_bytes.get());
     s.field("total_net_repl_input_bytes", 0);
     s.field("total_net_repl_output_bytes", 0);
     s.field("instantaneous_input_kbps", format!("{in_kbps:.2}"));
@@ -545,8 +545,8 @@ fn stats_section(server: &Server, s: &mut Section) {
         "expire_cycle_cpu_milliseconds evicted_keys evicted_clients evicted_scripts \
          total_eviction_exceeded_time current_eviction_exceeded_time",
     );
-    s.field("keyspace_hits", get(&st.keyspace_hits));
-    s.field("keyspace_misses", get(&st.keyspace_misses));
+    s.field("keyspace_hits", st.keyspace_hits.get());
+    s.field("keyspace_misses", st.keyspace_misses.get());
     s.zeros(
         "pubsub_channels pubsub_patterns pubsubshard_channels latest_fork_usec total_forks \
          migrate_cached_sockets slave_expires_tracked_keys active_defrag_hits \
@@ -634,8 +634,8 @@ fn commandstats_section(server: &Server, s: &mut Section) {
     s.header("Commandstats");
     for entry in server.commands.entries() {
         let st = &entry.stats;
-        let calls = st.calls.load(Ordering::Relaxed);
-        let usec = st.usec.load(Ordering::Relaxed);
+        let calls = st.calls.get();
+        let usec = st.usec.get();
         let rejected = st.rejected_calls.load(Ordering::Relaxed);
         let failed = st.failed_calls.load(Ordering::Relaxed);
         if calls == 0 && rejected == 0 && failed == 0 {
@@ -743,7 +743,6 @@ const HIST_MAX_NS: u64 = 1_000_000_000;
 #[derive(Default)]
 pub struct LatencyHistogram {
     counts: OnceLock<Box<[AtomicU64]>>,
-    total: AtomicU64,
 }
 
 impl LatencyHistogram {
@@ -776,12 +775,15 @@ impl LatencyHistogram {
             .get_or_init(|| (0..HIST_COUNTS).map(|_| AtomicU64::new(0)).collect());
         if let Some(cell) = counts.get(Self::index_of(value)) {
             cell.fetch_add(1, Ordering::Relaxed);
-            self.total.fetch_add(1, Ordering::Relaxed);
         }
     }
 
+    /// The number of recorded durations. Summed on demand (INFO) rather than kept in a
+    /// counter every command would bump.
     pub fn total_count(&self) -> u64 {
-        self.total.load(Ordering::Relaxed)
+        self.counts.get().map_or(0, |counts| {
+            counts.iter().map(|c| c.load(Ordering::Relaxed)).sum()
+        })
     }
 
     /// HdrHistogram's `value_at_percentile`: the highest value equivalent to the bucket where
@@ -812,7 +814,6 @@ impl LatencyHistogram {
         if let Some(counts) = self.counts.get() {
             counts.iter().for_each(|c| c.store(0, Ordering::Relaxed));
         }
-        self.total.store(0, Ordering::Relaxed);
     }
 }
 

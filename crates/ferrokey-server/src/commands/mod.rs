@@ -316,7 +316,7 @@ fn lookup<'l>(
         } else {
             &stats.keyspace_misses
         };
-        Stats::add(counter, 1);
+        counter.add(1);
     }
     let entry = entry?;
     if touch {

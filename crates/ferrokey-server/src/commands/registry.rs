@@ -9,6 +9,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use ferrokey_cmdtable::CommandSpec;
 
+use crate::server::StripedCounter;
+
 use super::Ctx;
 
 pub type Handler = fn(&mut Ctx);
@@ -31,8 +33,8 @@ pub type Binding = (&'static str, Handler, Scope);
 
 #[derive(Default)]
 pub struct CommandStats {
-    pub calls: AtomicU64,
-    pub usec: AtomicU64,
+    pub calls: StripedCounter,
+    pub usec: StripedCounter,
     pub rejected_calls: AtomicU64,
     pub failed_calls: AtomicU64,
     /// Durations for INFO latencystats.
@@ -41,12 +43,9 @@ pub struct CommandStats {
 
 impl CommandStats {
     pub fn reset(&self) {
-        for c in [
-            &self.calls,
-            &self.usec,
-            &self.rejected_calls,
-            &self.failed_calls,
-        ] {
+        self.calls.reset();
+        self.usec.reset();
+        for c in [&self.rejected_calls, &self.failed_calls] {
             c.store(0, Ordering::Relaxed);
         }
         self.latency.reset();
