@@ -51,13 +51,7 @@ fn main() {
             std::process::exit(1);
         }
     };
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    init_logging(&config);
     let server = Arc::new(Server::new(*config, executable));
     let workers = std::thread::available_parallelism()
         .map(|n| n.get())
@@ -91,6 +85,41 @@ fn main() {
     };
     let code = runtime.block_on(run_main(server));
     std::process::exit(code);
+}
+
+/// Logs as `loglevel` and `logfile` say: to stdout when `logfile` is empty, as Valkey does,
+/// else appended to the file. RUST_LOG, when set, overrides the level.
+fn init_logging(config: &ferrokey_config::Config) {
+    use ferrokey_config::LogLevel;
+    use std::io::IsTerminal;
+    let level = match config.loglevel() {
+        LogLevel::Debug => "debug",
+        LogLevel::Verbose | LogLevel::Notice => "info",
+        LogLevel::Warning => "warn",
+        LogLevel::Nothing => "off",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    let logfile = config.logfile();
+    let file = (!logfile.is_empty())
+        .then(|| {
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&logfile)
+        })
+        .and_then(Result::ok);
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    match file {
+        Some(file) => builder
+            .with_ansi(false)
+            .with_writer(std::sync::Mutex::new(file))
+            .init(),
+        None => builder
+            .with_ansi(std::io::stdout().is_terminal())
+            .with_writer(std::io::stdout)
+            .init(),
+    }
 }
 
 /// Binds every `bind` address once per worker with SO_REUSEPORT, so the kernel spreads new
