@@ -238,3 +238,50 @@ fn config_rewrite_without_a_file_is_an_error() {
         b"-ERR The server is running without a config file\r\n"
     );
 }
+
+/// Random bytes from several connections (some shaped like requests, some not) never take the
+/// server down: every connection gets replies or is closed, and a fresh client is served.
+#[test]
+fn hostile_input_does_not_hurt_other_clients() {
+    let server = ServerProcess::start_ferrokey(&[]).unwrap();
+    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    const FRAGMENTS: [&[u8]; 10] = [
+        b"*",
+        b"$",
+        b"\r\n",
+        b"-1",
+        b"99999999999",
+        b"SET",
+        b"\"",
+        b"'",
+        b"*3\r\n$3\r\nSET\r\n",
+        b"\0",
+    ];
+    for _ in 0..40 {
+        let mut conn =
+            RespConn::connect_with_timeout(server.port(), Duration::from_millis(300)).unwrap();
+        let mut bytes = Vec::new();
+        for _ in 0..(next() % 64) {
+            if next() % 2 == 0 {
+                bytes.extend_from_slice(FRAGMENTS[(next() % FRAGMENTS.len() as u64) as usize]);
+            } else {
+                bytes.push(next() as u8);
+            }
+        }
+        let _ = conn.send_raw(&bytes);
+        // Drain whatever comes back; a timeout just means the server waits for more bytes.
+        for _ in 0..4 {
+            if !conn.read_reply().connection_alive() {
+                break;
+            }
+        }
+    }
+    let mut fresh = server.connect().unwrap();
+    assert_eq!(fresh.command(&["PING"]).unwrap(), b"+PONG\r\n");
+}
