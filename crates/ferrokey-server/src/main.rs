@@ -13,6 +13,7 @@ mod commands;
 mod conn;
 mod dispatch;
 mod keyspace;
+mod listener;
 mod memory;
 mod server;
 mod util;
@@ -23,7 +24,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tikv_jemallocator::Jemalloc;
-use tokio::net::{TcpListener, UnixListener};
+use tokio::net::UnixListener;
 
 use client::Peer;
 use server::{Server, Stats};
@@ -56,18 +57,15 @@ fn main() {
     let workers = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1);
-    let listeners = match bind_tcp_listeners(&server, workers) {
-        Ok(listeners) => listeners,
-        Err(message) => {
-            eprintln!("{message}");
-            std::process::exit(1);
-        }
-    };
-    for (index, worker_listeners) in listeners.into_iter().enumerate() {
+    if let Err(message) = server.listeners.bind_configured(&server, workers) {
+        eprintln!("{message}");
+        std::process::exit(1);
+    }
+    for index in 0..workers {
         let server = server.clone();
         let spawned = std::thread::Builder::new()
             .name(format!("ferrokey-worker-{index}"))
-            .spawn(move || run_worker(server, worker_listeners));
+            .spawn(move || run_worker(server, index));
         if let Err(error) = spawned {
             eprintln!("cannot start worker thread: {error}");
             std::process::exit(1);
@@ -122,80 +120,8 @@ fn init_logging(config: &ferrokey_config::Config) {
     }
 }
 
-/// Binds every `bind` address once per worker with SO_REUSEPORT, so the kernel spreads new
-/// connections over the workers and each connection stays on the thread that accepted it.
-fn bind_tcp_listeners(
-    server: &Server,
-    workers: usize,
-) -> Result<Vec<Vec<std::net::TcpListener>>, String> {
-    let (port, binds, backlog) = {
-        let config = server.config.read();
-        (
-            config.port(),
-            config.bind(),
-            config.get_i64("tcp-backlog").unwrap_or(511),
-        )
-    };
-    server.tcp_port.store(port as u32, Ordering::Relaxed);
-    let mut per_worker: Vec<Vec<std::net::TcpListener>> =
-        (0..workers).map(|_| Vec::new()).collect();
-    if port == 0 {
-        return Ok(per_worker);
-    }
-    for addr in &binds {
-        let optional = addr.starts_with('-');
-        let host = addr.trim_start_matches('-');
-        let host = match host {
-            "*" => "0.0.0.0",
-            "::*" => "::",
-            other => other,
-        };
-        let target = if host.contains(':') {
-            format!("[{host}]:{port}")
-        } else {
-            format!("{host}:{port}")
-        };
-        let Ok(sockaddr) = target.parse::<std::net::SocketAddr>() else {
-            return Err(format!("Invalid bind address '{host}'"));
-        };
-        for listeners in per_worker.iter_mut() {
-            match bind_reuseport(sockaddr, backlog as i32) {
-                Ok(listener) => listeners.push(listener),
-                Err(_) if optional => break,
-                Err(error) => {
-                    return Err(format!(
-                        "Warning: Could not create server TCP listening socket {target}: {error}"
-                    ))
-                }
-            }
-        }
-        tracing::info!(
-            "ferrokey {} listening on {target}",
-            server::FERROKEY_VERSION
-        );
-    }
-    Ok(per_worker)
-}
-
-fn bind_reuseport(
-    addr: std::net::SocketAddr,
-    backlog: i32,
-) -> std::io::Result<std::net::TcpListener> {
-    use socket2::{Domain, Protocol, Socket, Type};
-    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
-    socket.set_reuse_address(true)?;
-    socket.set_reuse_port(true)?;
-    if addr.is_ipv6() {
-        socket.set_only_v6(true)?;
-    }
-    socket.set_nonblocking(true)?;
-    socket.bind(&addr.into())?;
-    socket.listen(backlog.max(1))?;
-    Ok(socket.into())
-}
-
 /// A worker: a single-threaded runtime serving the connections its listeners accept.
-fn run_worker(server: Arc<Server>, listeners: Vec<std::net::TcpListener>) {
+fn run_worker(server: Arc<Server>, index: usize) {
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -206,17 +132,8 @@ fn run_worker(server: Arc<Server>, listeners: Vec<std::net::TcpListener>) {
             std::process::exit(1);
         }
     };
-    runtime.block_on(async move {
-        for listener in listeners {
-            match TcpListener::from_std(listener) {
-                Ok(listener) => {
-                    tokio::spawn(accept_tcp(server.clone(), listener));
-                }
-                Err(error) => tracing::warn!("cannot register listener: {error}"),
-            }
-        }
-        std::future::pending::<()>().await;
-    });
+    let listeners = server.listeners.clone();
+    runtime.block_on(listeners.serve_worker(server, index));
 }
 
 /// The main thread: the unix socket, the cron and the shutdown signal.
@@ -275,7 +192,7 @@ async fn wait_for_shutdown_signal() {
 }
 
 /// Admits a connection unless maxclients is reached, then serves it.
-fn admit<S>(server: &Arc<Server>, stream: S, peer: Peer, fd: i32)
+pub(crate) fn admit<S>(server: &Arc<Server>, stream: S, peer: Peer, fd: i32)
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
@@ -294,38 +211,6 @@ where
     }
     let (handle, pushes) = server.clients.register(peer, fd);
     tokio::spawn(conn::serve(server.clone(), stream, handle, pushes));
-}
-
-async fn accept_tcp(server: Arc<Server>, listener: TcpListener) {
-    loop {
-        match listener.accept().await {
-            Ok((stream, addr)) => {
-                let _ = stream.set_nodelay(true);
-                set_keepalive(&server, &stream);
-                let local = stream.local_addr().unwrap_or(addr);
-                use std::os::fd::AsRawFd;
-                let fd = stream.as_raw_fd();
-                admit(&server, stream, Peer::Tcp { addr, local }, fd);
-            }
-            Err(error) => {
-                tracing::warn!("accept failed: {error}");
-                tokio::time::sleep(Duration::from_millis(10)).await;
-            }
-        }
-    }
-}
-
-/// Applies `tcp-keepalive` (seconds; 0 disables) to an accepted socket.
-fn set_keepalive(server: &Server, stream: &tokio::net::TcpStream) {
-    let secs = server.config.read().tcp_keepalive_secs();
-    if secs == 0 {
-        return;
-    }
-    let sock = socket2::SockRef::from(stream);
-    let keepalive = socket2::TcpKeepalive::new()
-        .with_time(Duration::from_secs(secs))
-        .with_interval(Duration::from_secs((secs / 3).max(1)));
-    let _ = sock.set_tcp_keepalive(&keepalive);
 }
 
 async fn accept_unix(server: Arc<Server>, listener: UnixListener, path: String) {

@@ -165,6 +165,8 @@ pub struct Server {
     pub tcp_port: AtomicU32,
     pub executable: String,
     pub config_file: Option<String>,
+    /// The TCP listeners of every worker (replaced by CONFIG SET port/bind).
+    pub listeners: std::sync::Arc<crate::listener::Listeners>,
     /// The replication id INFO reports; DEBUG CHANGE-REPL-ID renews it.
     pub replid: parking_lot::Mutex<String>,
     /// Settings only DEBUG changes.
@@ -210,6 +212,7 @@ impl Server {
             tcp_port: AtomicU32::new(0),
             executable,
             config_file,
+            listeners: Default::default(),
             replid: parking_lot::Mutex::new(random_hex_id()),
             debug: Default::default(),
             info_state: Default::default(),

@@ -285,3 +285,34 @@ fn hostile_input_does_not_hurt_other_clients() {
     let mut fresh = server.connect().unwrap();
     assert_eq!(fresh.command(&["PING"]).unwrap(), b"+PONG\r\n");
 }
+
+#[test]
+fn config_set_port_moves_the_listener() {
+    let server = ServerProcess::start_ferrokey(&[]).unwrap();
+    let blocker = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let taken = blocker.local_addr().unwrap().port().to_string();
+    let mut conn = server.connect().unwrap();
+    assert_eq!(
+        conn.command(&["CONFIG", "SET", "port", &taken]).unwrap(),
+        b"-ERR CONFIG SET failed (possibly related to argument 'port') - Unable to listen on this \
+          port. Check server logs.\r\n"
+    );
+    let new_port = common::free_port().unwrap();
+    let new_port_text = new_port.to_string();
+    assert_eq!(
+        conn.command(&["CONFIG", "SET", "port", &new_port_text])
+            .unwrap(),
+        b"+OK\r\n"
+    );
+    // Existing connections stay; new ones go to the new port.
+    assert_eq!(conn.command(&["PING"]).unwrap(), b"+PONG\r\n");
+    wait_for_ping(new_port);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while RespConn::connect(server.port()).is_ok() {
+        assert!(
+            Instant::now() < deadline,
+            "old port still accepts connections"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}

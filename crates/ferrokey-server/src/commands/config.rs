@@ -41,22 +41,25 @@ fn config_set(ctx: &mut Ctx) {
         let mut config = ctx.server.config.write();
         match config.set(&ctx.args[2..], &context) {
             Ok(change) => {
-                // Directives whose new value needs work the server cannot do at runtime yet
-                // are refused, and the configuration rolled back, rather than pretended.
-                let unsupported = change
+                // A new port or bind list takes effect by binding the new listeners now; if
+                // that fails the whole CONFIG SET is undone, as in Valkey.
+                let rebind = change
                     .changed()
                     .iter()
-                    .find(|c| matches!(c.name, "port" | "bind" | "unixsocket"))
-                    .map(|c| c.set_as);
-                match unsupported {
-                    Some(name) => {
+                    .find(|c| matches!(c.name, "port" | "bind"));
+                match rebind.map(|c| (c.set_as, ctx.server.listeners.bind(ctx.server, &config, 0)))
+                {
+                    Some((name, Err(reason))) => {
+                        tracing::warn!("CONFIG SET {name}: {reason}");
                         config.rollback(change);
-                        Err(ConfigSetError::apply_failed(
-                            name,
-                            "Changing the listening address at runtime is not supported yet",
-                        ))
+                        let text = if name == "bind" {
+                            "Failed to bind to specified addresses."
+                        } else {
+                            "Unable to listen on this port. Check server logs."
+                        };
+                        Err(ConfigSetError::apply_failed(name, text))
                     }
-                    None => Ok(()),
+                    _ => Ok(()),
                 }
             }
             Err(error) => Err(error),
