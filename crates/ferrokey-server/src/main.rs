@@ -13,6 +13,7 @@ mod commands;
 mod conn;
 mod dispatch;
 mod keyspace;
+mod latency;
 mod listener;
 mod memory;
 mod server;

@@ -17,6 +17,7 @@ use super::{err, parse_i64, Ctx};
 use crate::client::Peer;
 use crate::keyspace::value::{embstr_fits, flags, Entry, Value, INLINE_CAPACITY_BYTES};
 use crate::util::eq_ic;
+use ferrokey_cmdtable::keys::c_atoi;
 
 pub const COMMANDS: &[Binding] = &[("debug", debug, Scope::All)];
 
@@ -103,7 +104,7 @@ fn debug(ctx: &mut Ctx) {
         }
         (b"sleep", 3) => sleep(ctx),
         (b"set-active-expire", 3) => {
-            let on = atoi(ctx.arg(2)) != 0;
+            let on = c_atoi(ctx.arg(2)) != 0;
             ctx.server
                 .settings
                 .active_expire_enabled
@@ -113,14 +114,14 @@ fn debug(ctx: &mut Ctx) {
         (b"pause-cron", 3) => {
             ctx.server
                 .cron_paused
-                .store(atoi(ctx.arg(2)) != 0, Ordering::Relaxed);
+                .store(c_atoi(ctx.arg(2)) != 0, Ordering::Relaxed);
             ctx.out.ok();
         }
         (b"dict-resizing", 3) => {
             ctx.server
                 .debug
                 .dict_resizing
-                .store(atoi(ctx.arg(2)) != 0, Ordering::Relaxed);
+                .store(c_atoi(ctx.arg(2)) != 0, Ordering::Relaxed);
             ctx.out.ok();
         }
         (b"quicklist-packed-threshold", 3) => quicklist_packed_threshold(ctx),
@@ -156,29 +157,6 @@ fn subcommand_error(ctx: &mut Ctx) {
         ]
         .concat(),
     );
-}
-
-/// C `atoi`: optional whitespace and sign, then digits up to the first non-digit.
-fn atoi(arg: &[u8]) -> i64 {
-    let text = arg
-        .iter()
-        .skip_while(|b| b.is_ascii_whitespace())
-        .copied()
-        .collect::<Vec<_>>();
-    let (negative, digits) = match text.first() {
-        Some(b'-') => (true, &text[1..]),
-        Some(b'+') => (false, &text[1..]),
-        _ => (false, &text[..]),
-    };
-    let mut value: i64 = 0;
-    for d in digits.iter().take_while(|b| b.is_ascii_digit()) {
-        value = value.wrapping_mul(10).wrapping_add(i64::from(d - b'0'));
-    }
-    if negative {
-        -value
-    } else {
-        value
-    }
 }
 
 /// C `strtod` on the longest numeric prefix (no prefix: 0), as DEBUG SLEEP reads its argument.
@@ -250,33 +228,8 @@ fn block_for(duration: std::time::Duration) {
     }
 }
 
-/// Redis's `memtoull`: digits with an optional unit (b, k, kb, m, mb, g, gb; k/m/g are powers
-/// of 1000, kb/mb/gb of 1024). None on any malformed text.
-fn memtoull(arg: &[u8]) -> Option<u64> {
-    let digits_end = arg
-        .iter()
-        .position(|b| !b.is_ascii_digit())
-        .unwrap_or(arg.len());
-    let (digits, unit) = arg.split_at(digits_end);
-    let multiplier: u64 = match unit.to_ascii_lowercase().as_slice() {
-        b"" | b"b" => 1,
-        b"k" => 1000,
-        b"kb" => 1024,
-        b"m" => 1000 * 1000,
-        b"mb" => 1 << 20,
-        b"g" => 1000 * 1000 * 1000,
-        b"gb" => 1 << 30,
-        _ => return None,
-    };
-    let mut value: u64 = 0;
-    for d in digits {
-        value = value.saturating_mul(10).saturating_add(u64::from(d - b'0'));
-    }
-    Some(value.saturating_mul(multiplier))
-}
-
 fn quicklist_packed_threshold(ctx: &mut Ctx) {
-    match memtoull(ctx.arg(2)) {
+    match ferrokey_config::memory_to_u64(ctx.arg(2)) {
         Some(size) if size <= PACKED_THRESHOLD_MAX_BYTES => {
             let size = if size == 0 {
                 PACKED_THRESHOLD_DEFAULT_BYTES
@@ -321,7 +274,7 @@ fn replybuffer(ctx: &mut Ctx) {
         ctx.server
             .debug
             .reply_buffer_resizing
-            .store(atoi(value) != 0, Ordering::Relaxed);
+            .store(c_atoi(value) != 0, Ordering::Relaxed);
         ctx.out.ok();
     } else {
         subcommand_error(ctx);
@@ -463,9 +416,13 @@ fn sdslen(ctx: &mut Ctx) {
 
 /// Valkey's DEBUG DIGEST building blocks over SHA-1.
 mod digest_ops {
-    use super::sha1::sha1;
+    use sha1::{Digest as _, Sha1};
 
     pub type Digest = [u8; 20];
+
+    pub fn sha1(data: &[u8]) -> Digest {
+        Sha1::digest(data).into()
+    }
 
     /// `digest ^= SHA1(data)`: order-independent accumulation.
     pub fn xor(digest: &mut Digest, data: &[u8]) {
@@ -679,187 +636,8 @@ fn stringmatch_test(ctx: &mut Ctx) {
         .simple("Apparently the server did not crash: test passed");
 }
 
-/// Valkey 8.1's DEBUG HELP, line for line (a jemalloc build adds MALLCTL lines; the
-/// reference build uses libc malloc and lists none).
-const HELP_LINES: &[&str] = &[
-    "AOF-FLUSH-SLEEP <microsec>",
-    "    Server will sleep before flushing the AOF, this is used for testing.",
-    "ASSERT",
-    "    Crash by assertion failed.",
-    "CHANGE-REPL-ID",
-    "    Change the replication IDs of the instance.",
-    "    Dangerous: should be used only for testing the replication subsystem.",
-    "CONFIG-REWRITE-FORCE-ALL",
-    "    Like CONFIG REWRITE but writes all configuration options, including",
-    "    keywords not listed in original configuration file or default values.",
-    "CRASH-AND-RECOVER [<milliseconds>]",
-    "    Hard crash and restart after a <milliseconds> delay (default 0).",
-    "DIGEST",
-    "    Output a hex signature representing the current DB content.",
-    "DIGEST-VALUE <key> [<key> ...]",
-    "    Output a hex signature of the values of all the specified keys.",
-    "ERROR <string>",
-    "    Return a RESP protocol error with <string> as message. Useful for clients",
-    "    unit tests to simulate error replies.",
-    "LEAK <string>",
-    "    Create a memory leak of the input string.",
-    "LOG <message>",
-    "    Write <message> to the server log.",
-    "HTSTATS <dbid> [full]",
-    "    Return hash table statistics of the specified database.",
-    "HTSTATS-KEY <key> [full]",
-    "    Like HTSTATS but for the hash table stored at <key>'s value.",
-    "LOADAOF",
-    "    Flush the AOF buffers on disk and reload the AOF in memory.",
-    "REPLICATE <string>",
-    "    Replicates the provided string to replicas, allowing data divergence.",
-    "OBJECT <key> [fast]",
-    "    Show low level info about `key` and associated value.",
-    "    Some fields of the default behavior may be time consuming to fetch,",
-    "    and `fast` can be passed to avoid fetching them.",
-    "DROP-CLUSTER-PACKET-FILTER <packet-type>",
-    "    Drop all packets that match the filtered type. Set to -1 allow all packets or -2 to drop all packets.",
-    "CLOSE-CLUSTER-LINK-ON-PACKET-DROP <0|1>",
-    "    This is valid only when DROP-CLUSTER-PACKET-FILTER is set to a valid packet type.",
-    "    When set to 1, the cluster link is closed after dropping a packet based on the filter.",
-    "DISABLE-CLUSTER-RANDOM-PING <0|1>",
-    "    Disable sending cluster ping to a random node every second.",
-    "OOM",
-    "    Crash the server simulating an out-of-memory error.",
-    "PANIC",
-    "    Crash the server simulating a panic.",
-    "POPULATE <count> [<prefix>] [<size>]",
-    "    Create <count> string keys named key:<num>. If <prefix> is specified then",
-    "    it is used instead of the 'key' prefix. These are not propagated to",
-    "    replicas. Cluster slots are not respected so keys not belonging to the",
-    "    current node can be created in cluster mode.",
-    "PROTOCOL <type>",
-    "    Reply with a test value of the specified type. <type> can be: string,",
-    "    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
-    "    true, false.",
-    "RELOAD [option ...]",
-    "    Save the RDB on disk and reload it back to memory. Valid <option> values:",
-    "    * MERGE: conflicting keys will be loaded from RDB.",
-    "    * NOFLUSH: the existing database will not be removed before load, but",
-    "      conflicting keys will generate an exception and kill the server.",
-    "    * NOSAVE: the database will be loaded from an existing RDB file.",
-    "    Examples:",
-    "    * DEBUG RELOAD: verify that the server is able to persist, flush and reload",
-    "      the database.",
-    "    * DEBUG RELOAD NOSAVE: replace the current database with the contents of an",
-    "      existing RDB file.",
-    "    * DEBUG RELOAD NOSAVE NOFLUSH MERGE: add the contents of an existing RDB",
-    "      file to the database.",
-    "RESTART [<milliseconds>]",
-    "    Graceful restart: save config, db, restart after a <milliseconds> delay (default 0).",
-    "SDSLEN <key>",
-    "    Show low level SDS string info representing `key` and value.",
-    "SEGFAULT",
-    "    Crash the server with sigsegv.",
-    "SET-ACTIVE-EXPIRE <0|1>",
-    "    Setting it to 0 disables expiring keys in background when they are not",
-    "    accessed (otherwise the behavior). Setting it to 1 reenables back the",
-    "    default.",
-    "QUICKLIST-PACKED-THRESHOLD <size>",
-    "    Sets the threshold for elements to be inserted as plain vs packed nodes",
-    "    Default value is 1GB, allows values up to 4GB. Setting to 0 restores to default.",
-    "SET-SKIP-CHECKSUM-VALIDATION <0|1>",
-    "    Enables or disables checksum checks for RDB files and RESTORE's payload.",
-    "SLEEP <seconds>",
-    "    Stop the server for <seconds>. Decimals allowed.",
-    "STRINGMATCH-TEST",
-    "    Run a fuzz tester against the stringmatchlen() function.",
-    "STRUCTSIZE",
-    "    Return the size of different core C structures.",
-    "LISTPACK <key>",
-    "    Show low level info about the listpack encoding of <key>.",
-    "QUICKLIST <key> [<0|1>]",
-    "    Show low level info about the quicklist encoding of <key>.",
-    "    The optional argument (0 by default) sets the level of detail",
-    "CLIENT-EVICTION",
-    "    Show low level client eviction pools info (maxmemory-clients).",
-    "PAUSE-CRON <0|1>",
-    "    Stop periodic cron job processing.",
-    "REPLYBUFFER PEAK-RESET-TIME <NEVER||RESET|time>",
-    "    Sets the time (in milliseconds) to wait between client reply buffer peak resets.",
-    "    In case NEVER is provided the last observed peak will never be reset",
-    "    In case RESET is provided the peak reset time will be restored to the default value",
-    "REPLYBUFFER RESIZING <0|1>",
-    "    Enable or disable the reply buffer resize cron job",
-    "PAUSE-AFTER-FORK <0|1>",
-    "    Stop the server's main process after fork.",
-    "DELAY-RDB-CLIENT-FREE-SECOND <seconds>",
-    "    Grace period in seconds for replica main channel to establish psync.",
-    "DICT-RESIZING <0|1>",
-    "    Enable or disable the main dict and expire dict resizing.",
-    "CLIENT-ENFORCE-REPLY-LIST <0|1>",
-    "When set to 1, it enforces the use of the client reply list directly",
-    "    and avoids using the client's static buffer.",
-    "PROTECT-CLIENT <id>",
-    "    Protect a client from being freed, forcing deferred close.",
-    "CLUSTERLINK KILL <to|from|all> <node-id>",
-    "    Kills the link based on the direction to/from (both) with the provided node.",
-];
-
 fn help(ctx: &mut Ctx) {
-    super::reply_help(ctx, "DEBUG", HELP_LINES);
-}
-
-/// SHA-1 (FIPS 180-1), for DEBUG DIGEST.
-mod sha1 {
-    pub fn sha1(data: &[u8]) -> [u8; 20] {
-        let mut h: [u32; 5] = [
-            0x6745_2301,
-            0xEFCD_AB89,
-            0x98BA_DCFE,
-            0x1032_5476,
-            0xC3D2_E1F0,
-        ];
-        let bit_len = (data.len() as u64).wrapping_mul(8);
-        let mut message = data.to_vec();
-        message.push(0x80);
-        while message.len() % 64 != 56 {
-            message.push(0);
-        }
-        message.extend_from_slice(&bit_len.to_be_bytes());
-        for block in message.chunks_exact(64) {
-            let mut w = [0u32; 80];
-            for (i, word) in block.chunks_exact(4).enumerate() {
-                w[i] = u32::from_be_bytes([word[0], word[1], word[2], word[3]]);
-            }
-            for i in 16..80 {
-                w[i] = (w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16]).rotate_left(1);
-            }
-            let [mut a, mut b, mut c, mut d, mut e] = h;
-            for (i, &word) in w.iter().enumerate() {
-                let (f, k) = match i {
-                    0..=19 => ((b & c) | (!b & d), 0x5A82_7999),
-                    20..=39 => (b ^ c ^ d, 0x6ED9_EBA1),
-                    40..=59 => ((b & c) | (b & d) | (c & d), 0x8F1B_BCDC),
-                    _ => (b ^ c ^ d, 0xCA62_C1D6),
-                };
-                let t = a
-                    .rotate_left(5)
-                    .wrapping_add(f)
-                    .wrapping_add(e)
-                    .wrapping_add(k)
-                    .wrapping_add(word);
-                e = d;
-                d = c;
-                c = b.rotate_left(30);
-                b = a;
-                a = t;
-            }
-            for (state, value) in h.iter_mut().zip([a, b, c, d, e]) {
-                *state = state.wrapping_add(value);
-            }
-        }
-        let mut out = [0u8; 20];
-        for (chunk, word) in out.chunks_exact_mut(4).zip(h) {
-            chunk.copy_from_slice(&word.to_be_bytes());
-        }
-        out
-    }
+    super::reply_help(ctx, "DEBUG", super::debug_help::HELP_LINES);
 }
 
 #[cfg(test)]
@@ -870,16 +648,16 @@ mod tests {
     fn sha1_known_vectors() {
         let hex = |d: [u8; 20]| digest_ops::hex(&d);
         assert_eq!(
-            hex(sha1::sha1(b"")),
+            hex(digest_ops::sha1(b"")),
             "da39a3ee5e6b4b0d3255bfef95601890afd80709"
         );
         assert_eq!(
-            hex(sha1::sha1(b"abc")),
+            hex(digest_ops::sha1(b"abc")),
             "a9993e364706816aba3e25717850c26c9cd0d89d"
         );
         let long = vec![b'a'; 1000];
         assert_eq!(
-            hex(sha1::sha1(&long)),
+            hex(digest_ops::sha1(&long)),
             "291e9a6c66994949b57ba5e650361e98fc36b1ba"
         );
     }
@@ -915,23 +693,7 @@ mod tests {
     }
 
     #[test]
-    fn memtoull_units() {
-        assert_eq!(memtoull(b"100"), Some(100));
-        assert_eq!(memtoull(b""), Some(0));
-        assert_eq!(memtoull(b"1K"), Some(1000));
-        assert_eq!(memtoull(b"1kb"), Some(1024));
-        assert_eq!(memtoull(b"4096m"), Some(4_096_000_000));
-        assert_eq!(memtoull(b"4gb"), Some(1 << 32));
-        for bad in [&b"x"[..], b"-1", b"+5", b"10 ", b"1.5", b"0x10"] {
-            assert_eq!(memtoull(bad), None, "{:?}", bad);
-        }
-    }
-
-    #[test]
     fn c_number_prefixes() {
-        assert_eq!(atoi(b"x"), 0);
-        assert_eq!(atoi(b" 12abc"), 12);
-        assert_eq!(atoi(b"-3"), -3);
         assert_eq!(strtod_prefix(b"0.5"), 0.5);
         assert_eq!(strtod_prefix(b"1e-1"), 0.1);
         assert_eq!(strtod_prefix(b"x"), 0.0);
@@ -953,6 +715,6 @@ mod tests {
 
     #[test]
     fn help_has_valkey_81_length() {
-        assert_eq!(HELP_LINES.len() + 3, 120);
+        assert_eq!(super::super::debug_help::HELP_LINES.len() + 3, 120);
     }
 }

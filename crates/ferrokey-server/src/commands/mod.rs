@@ -15,6 +15,7 @@ pub mod client;
 pub mod config;
 pub mod connection;
 pub mod debug;
+mod debug_help;
 pub mod info;
 pub mod keys;
 pub mod server_cmds;

@@ -38,7 +38,7 @@ pub struct CommandStats {
     pub rejected_calls: AtomicU64,
     pub failed_calls: AtomicU64,
     /// Durations for INFO latencystats.
-    pub latency: super::info::LatencyHistogram,
+    pub latency: crate::latency::LatencyHistogram,
 }
 
 impl CommandStats {
