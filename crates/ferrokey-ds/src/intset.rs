@@ -1,0 +1,689 @@
+//! `IntSet`: Redis's sorted set of distinct integers, stored contiguously at one width.
+//!
+//! Every member is stored little-endian at the set's current width (2, 4 or 8 bytes), in
+//! strictly ascending order, so membership is a binary search and iteration is a scan. Adding a
+//! value that does not fit the current width re-encodes every member at the wider width (the
+//! new value is then either the smallest or the largest member, so it goes at one end). Like
+//! Redis, the width never shrinks on removal: `width_bytes()` reports the widest value ever held.
+//!
+//! Invariants: `bytes.len() == len * width`, members strictly ascending, every member fits the
+//! width.
+//!
+//! [`SetValue`] is a set value in any of Redis's three encodings (`intset`, `listpack`,
+//! `hashtable`) with Valkey 8.1's conversion rules, verified against the server:
+//! - a new key is an intset if the first SADD member is an integer (`string2ll`) and the SADD's
+//!   member count is at most `set-max-intset-entries`, else a listpack if the count is at most
+//!   `set-max-listpack-entries`, else a hashtable;
+//! - an existing intset/listpack becomes a hashtable before a SADD whose member count alone
+//!   exceeds that encoding's entry limit (even if every member is already present);
+//! - an intset growing past `set-max-intset-entries` becomes a hashtable (never a listpack);
+//! - a non-integer added to an intset gives a listpack if the intset has fewer than
+//!   `set-max-listpack-entries` members and the new member and the decimal forms of min/max
+//!   fit `set-max-listpack-value`, else a hashtable;
+//! - a listpack gains a member only below the entry limit and within the value limit, else it
+//!   becomes a hashtable. Nothing converts back on removal.
+
+use std::collections::HashSet;
+
+use ferrokey_util::number::parse_i64_strict;
+
+/// A sorted set of distinct `i64` values in a compact contiguous encoding.
+#[derive(Clone, PartialEq, Eq)]
+pub struct IntSet {
+    /// Bytes per member: 2, 4 or 8.
+    width: usize,
+    /// `len * width` bytes, little-endian members in ascending order.
+    bytes: Vec<u8>,
+}
+
+/// Redis's intset header: encoding (4 bytes) and length (4 bytes), counted in `blob_len`.
+const HEADER_BYTES: usize = 8;
+
+/// The narrowest width (in bytes) that holds `value`.
+fn width_for(value: i64) -> usize {
+    if i16::try_from(value).is_ok() {
+        2
+    } else if i32::try_from(value).is_ok() {
+        4
+    } else {
+        8
+    }
+}
+
+impl Default for IntSet {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl std::fmt::Debug for IntSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_set().entries(self.iter()).finish()
+    }
+}
+
+impl IntSet {
+    /// An empty set at the narrowest width.
+    pub fn new() -> Self {
+        IntSet {
+            width: 2,
+            bytes: Vec::new(),
+        }
+    }
+
+    /// Number of members.
+    pub fn len(&self) -> usize {
+        self.bytes.len() / self.width
+    }
+
+    /// True when the set has no members.
+    pub fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+
+    /// Bytes per stored member: 2, 4 or 8 (Redis's `INTSET_ENC_INT16/32/64`).
+    pub fn width_bytes(&self) -> usize {
+        self.width
+    }
+
+    /// Size of the equivalent Redis intset blob (header plus members), for memory accounting.
+    pub fn blob_len(&self) -> usize {
+        HEADER_BYTES + self.bytes.len()
+    }
+
+    /// The member at ascending position `index`, if any.
+    pub fn get(&self, index: usize) -> Option<i64> {
+        let start = index.checked_mul(self.width)?;
+        let chunk = self.bytes.get(start..start.checked_add(self.width)?)?;
+        Some(Self::decode(chunk))
+    }
+
+    /// Smallest member.
+    pub fn min(&self) -> Option<i64> {
+        self.get(0)
+    }
+
+    /// Largest member.
+    pub fn max(&self) -> Option<i64> {
+        self.len().checked_sub(1).and_then(|last| self.get(last))
+    }
+
+    /// True if `value` is a member.
+    pub fn contains(&self, value: i64) -> bool {
+        width_for(value) <= self.width && self.search(value).is_ok()
+    }
+
+    /// Adds `value`; returns false if it was already a member.
+    pub fn add(&mut self, value: i64) -> bool {
+        let needed = width_for(value);
+        if needed > self.width {
+            self.upgrade_and_add(value, needed);
+            return true;
+        }
+        match self.search(value) {
+            Ok(_) => false,
+            Err(position) => {
+                let at = position * self.width;
+                self.bytes.splice(at..at, Self::encode(value, self.width));
+                true
+            }
+        }
+    }
+
+    /// Removes `value`; returns false if it was not a member. The width is kept.
+    pub fn remove(&mut self, value: i64) -> bool {
+        if width_for(value) > self.width {
+            return false;
+        }
+        match self.search(value) {
+            Ok(position) => {
+                let at = position * self.width;
+                self.bytes.drain(at..at + self.width);
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    /// A member chosen by `pick`, which receives the length (non-zero) and returns an index;
+    /// the index is reduced modulo the length so any random `usize` source works.
+    pub fn random_member(&self, pick: impl FnOnce(usize) -> usize) -> Option<i64> {
+        let len = self.len();
+        if len == 0 {
+            return None;
+        }
+        self.get(pick(len) % len)
+    }
+
+    /// Members in ascending order (reverse with `.rev()`).
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = i64> + ExactSizeIterator + '_ {
+        self.bytes.chunks_exact(self.width).map(Self::decode)
+    }
+
+    /// Releases spare capacity, keeping the storage at exactly `len * width` bytes.
+    pub fn shrink_to_fit(&mut self) {
+        self.bytes.shrink_to_fit();
+    }
+
+    /// Binary search: `Ok(index)` of `value` or `Err(insertion index)`.
+    fn search(&self, value: i64) -> Result<usize, usize> {
+        let (mut low, mut high) = (0usize, self.len());
+        while low < high {
+            let mid = low + (high - low) / 2;
+            let current = self.get(mid).unwrap_or(i64::MAX);
+            match current.cmp(&value) {
+                std::cmp::Ordering::Less => low = mid + 1,
+                std::cmp::Ordering::Greater => high = mid,
+                std::cmp::Ordering::Equal => return Ok(mid),
+            }
+        }
+        Err(low)
+    }
+
+    /// Re-encodes at `new_width` and adds `value`, which is out of the old width's range and
+    /// therefore below every member (negative) or above every member (positive).
+    fn upgrade_and_add(&mut self, value: i64, new_width: usize) {
+        let mut widened = Vec::with_capacity((self.len() + 1) * new_width);
+        if value < 0 {
+            widened.extend(Self::encode(value, new_width));
+        }
+        for member in self.iter() {
+            widened.extend(Self::encode(member, new_width));
+        }
+        if value >= 0 {
+            widened.extend(Self::encode(value, new_width));
+        }
+        self.bytes = widened;
+        self.width = new_width;
+    }
+
+    /// The low `width` bytes of `value`, little-endian.
+    fn encode(value: i64, width: usize) -> impl Iterator<Item = u8> {
+        value.to_le_bytes().into_iter().take(width)
+    }
+
+    /// Sign-extends a little-endian chunk of 2, 4 or 8 bytes.
+    fn decode(chunk: &[u8]) -> i64 {
+        let fill = if chunk.last().is_some_and(|&top| top & 0x80 != 0) {
+            0xff
+        } else {
+            0
+        };
+        let mut full = [fill; 8];
+        for (slot, byte) in full.iter_mut().zip(chunk) {
+            *slot = *byte;
+        }
+        i64::from_le_bytes(full)
+    }
+}
+
+/// The set conversion thresholds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SetLimits {
+    /// `set-max-intset-entries` (default 512).
+    pub max_intset_entries: usize,
+    /// `set-max-listpack-entries` (default 128).
+    pub max_listpack_entries: usize,
+    /// `set-max-listpack-value` (default 64).
+    pub max_listpack_value: usize,
+}
+
+impl Default for SetLimits {
+    fn default() -> Self {
+        SetLimits {
+            max_intset_entries: 512,
+            max_listpack_entries: 128,
+            max_listpack_value: 64,
+        }
+    }
+}
+
+/// The server caps intsets at 2^30 members whatever the configuration says.
+const INTSET_HARD_MAX_ENTRIES: usize = 1 << 30;
+
+/// A set value in one of Redis's three encodings.
+#[derive(Clone, Debug)]
+pub enum SetValue {
+    IntSet(IntSet),
+    /// Members in insertion order (a listpack appends).
+    Listpack(Vec<Box<[u8]>>),
+    HashTable(HashSet<Box<[u8]>>),
+}
+
+/// A member as stored: intset members are integers, the others byte strings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SetMember<'a> {
+    Int(i64),
+    Bytes(&'a [u8]),
+}
+
+impl SetMember<'_> {
+    /// The member's bytes (integers in canonical decimal).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        match self {
+            SetMember::Int(value) => value.to_string().into_bytes(),
+            SetMember::Bytes(bytes) => bytes.to_vec(),
+        }
+    }
+}
+
+/// Length of `value` in decimal, sign included (the server's `sdigits10`).
+fn decimal_len(value: i64) -> usize {
+    value.to_string().len()
+}
+
+impl SetValue {
+    /// A new key's value for a SADD whose first member is `first_member` and which carries
+    /// `member_count` members (the server's `setTypeCreate`). The value is empty.
+    pub fn with_hint(first_member: &[u8], member_count: usize, limits: &SetLimits) -> Self {
+        if parse_i64_strict(first_member).is_some() && member_count <= limits.max_intset_entries {
+            SetValue::IntSet(IntSet::new())
+        } else if member_count <= limits.max_listpack_entries {
+            SetValue::Listpack(Vec::new())
+        } else {
+            SetValue::HashTable(HashSet::with_capacity(member_count))
+        }
+    }
+
+    /// Before a SADD of `member_count` members to an existing key (`setTypeMaybeConvert`).
+    pub fn convert_for_hint(&mut self, member_count: usize, limits: &SetLimits) {
+        let too_many = match self {
+            SetValue::IntSet(_) => member_count > limits.max_intset_entries,
+            SetValue::Listpack(_) => member_count > limits.max_listpack_entries,
+            SetValue::HashTable(_) => false,
+        };
+        if too_many {
+            self.convert_to_hashtable(member_count);
+        }
+    }
+
+    /// `OBJECT ENCODING` name.
+    pub fn encoding_name(&self) -> &'static str {
+        match self {
+            SetValue::IntSet(_) => "intset",
+            SetValue::Listpack(_) => "listpack",
+            SetValue::HashTable(_) => "hashtable",
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        match self {
+            SetValue::IntSet(set) => set.len(),
+            SetValue::Listpack(members) => members.len(),
+            SetValue::HashTable(members) => members.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn contains(&self, member: &[u8]) -> bool {
+        match self {
+            SetValue::IntSet(set) => parse_i64_strict(member).is_some_and(|v| set.contains(v)),
+            SetValue::Listpack(members) => members.iter().any(|m| **m == *member),
+            SetValue::HashTable(members) => members.contains(member),
+        }
+    }
+
+    /// Adds `member`, converting the encoding as the server does; returns false if present.
+    pub fn add(&mut self, member: &[u8], limits: &SetLimits) -> bool {
+        match self {
+            SetValue::IntSet(set) => {
+                if let Some(value) = parse_i64_strict(member) {
+                    let added = set.add(value);
+                    if set.len() > limits.max_intset_entries.min(INTSET_HARD_MAX_ENTRIES) {
+                        self.convert_to_hashtable(0);
+                    }
+                    return added;
+                }
+                let widest = match (set.min(), set.max()) {
+                    (Some(min), Some(max)) => decimal_len(min).max(decimal_len(max)),
+                    _ => 0,
+                };
+                let fits_listpack = set.len() < limits.max_listpack_entries
+                    && member.len() <= limits.max_listpack_value
+                    && widest <= limits.max_listpack_value;
+                let len = set.len();
+                if fits_listpack {
+                    let mut members: Vec<Box<[u8]>> = Vec::with_capacity(len + 1);
+                    members.extend(set.iter().map(|v| v.to_string().into_bytes().into()));
+                    members.push(member.into());
+                    *self = SetValue::Listpack(members);
+                } else {
+                    self.convert_to_hashtable(len + 1);
+                    self.add(member, limits);
+                }
+                true
+            }
+            SetValue::Listpack(members) => {
+                if members.iter().any(|m| **m == *member) {
+                    return false;
+                }
+                if members.len() < limits.max_listpack_entries
+                    && member.len() <= limits.max_listpack_value
+                {
+                    members.push(member.into());
+                } else {
+                    let len = members.len();
+                    self.convert_to_hashtable(len + 1);
+                    self.add(member, limits);
+                }
+                true
+            }
+            SetValue::HashTable(members) => members.insert(member.into()),
+        }
+    }
+
+    /// Removes `member`; returns whether it was present. Encodings never convert back.
+    pub fn remove(&mut self, member: &[u8]) -> bool {
+        match self {
+            SetValue::IntSet(set) => parse_i64_strict(member).is_some_and(|v| set.remove(v)),
+            SetValue::Listpack(members) => match members.iter().position(|m| **m == *member) {
+                Some(at) => {
+                    members.remove(at);
+                    true
+                }
+                None => false,
+            },
+            SetValue::HashTable(members) => members.remove(member),
+        }
+    }
+
+    /// Members in storage order: ascending for intsets, insertion order for listpacks,
+    /// arbitrary for hashtables.
+    pub fn iter(&self) -> Box<dyn Iterator<Item = SetMember<'_>> + '_> {
+        match self {
+            SetValue::IntSet(set) => Box::new(set.iter().map(SetMember::Int)),
+            SetValue::Listpack(members) => Box::new(members.iter().map(|m| SetMember::Bytes(m))),
+            SetValue::HashTable(members) => Box::new(members.iter().map(|m| SetMember::Bytes(m))),
+        }
+    }
+
+    /// A member chosen by `pick` (given the non-zero length, returns an index reduced modulo
+    /// the length). O(1) for intset/listpack, O(n) for hashtable.
+    pub fn random_member(&self, pick: impl FnOnce(usize) -> usize) -> Option<SetMember<'_>> {
+        let len = self.len();
+        if len == 0 {
+            return None;
+        }
+        let index = pick(len) % len;
+        match self {
+            SetValue::IntSet(set) => set.get(index).map(SetMember::Int),
+            SetValue::Listpack(members) => members.get(index).map(|m| SetMember::Bytes(m)),
+            SetValue::HashTable(members) => members.iter().nth(index).map(|m| SetMember::Bytes(m)),
+        }
+    }
+
+    fn convert_to_hashtable(&mut self, capacity: usize) {
+        let members: HashSet<Box<[u8]>> = match self {
+            SetValue::HashTable(_) => return,
+            SetValue::IntSet(set) => {
+                let mut table = HashSet::with_capacity(capacity.max(set.len()));
+                table.extend(set.iter().map(|v| v.to_string().into_bytes().into()));
+                table
+            }
+            SetValue::Listpack(members) => {
+                let mut table = HashSet::with_capacity(capacity.max(members.len()));
+                table.extend(std::mem::take(members));
+                table
+            }
+        };
+        *self = SetValue::HashTable(members);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn widths_upgrade_and_keep_order() {
+        let mut set = IntSet::new();
+        assert!(set.add(5));
+        assert!(set.add(-3));
+        assert!(!set.add(5));
+        assert_eq!(set.width_bytes(), 2);
+        assert!(set.add(70_000));
+        assert_eq!(set.width_bytes(), 4);
+        assert!(set.add(i64::MIN));
+        assert_eq!(set.width_bytes(), 8);
+        assert_eq!(set.iter().collect::<Vec<_>>(), [i64::MIN, -3, 5, 70_000]);
+        assert_eq!(set.blob_len(), 8 + 4 * 8);
+        assert!(set.remove(i64::MIN));
+        assert_eq!(set.width_bytes(), 8, "width never shrinks");
+        assert!(!set.contains(i64::MIN));
+        assert!(set.contains(70_000));
+        assert_eq!((set.min(), set.max()), (Some(-3), Some(70_000)));
+        assert_eq!(set.random_member(|len| len * 3 + 1), Some(5));
+    }
+
+    #[test]
+    fn wide_values_absent_from_narrow_set() {
+        let mut set = IntSet::new();
+        set.add(1);
+        assert!(!set.contains(1 << 40));
+        assert!(!set.remove(1 << 40));
+        assert_eq!(IntSet::new().random_member(|_| 0), None);
+        assert_eq!(set.get(1), None);
+    }
+
+    #[test]
+    fn boundaries_of_each_width() {
+        let mut set = IntSet::new();
+        for value in [i16::MIN as i64, i16::MAX as i64] {
+            set.add(value);
+        }
+        assert_eq!(set.width_bytes(), 2);
+        set.add(i16::MAX as i64 + 1);
+        assert_eq!(set.width_bytes(), 4);
+        set.add(i32::MIN as i64);
+        assert_eq!(set.width_bytes(), 4);
+        set.add(i32::MAX as i64 + 1);
+        assert_eq!(set.width_bytes(), 8);
+        assert_eq!(
+            set.iter().rev().collect::<Vec<_>>(),
+            [1 << 31, 32768, 32767, -32768, -(1 << 31)]
+        );
+    }
+
+    fn sadd(set: &mut Option<SetValue>, members: &[&[u8]], limits: &SetLimits) {
+        let Some(first) = members.first() else { return };
+        let value = set.get_or_insert_with(|| SetValue::with_hint(first, members.len(), limits));
+        value.convert_for_hint(members.len(), limits);
+        for member in members {
+            value.add(member, limits);
+        }
+    }
+
+    fn encoding_with(limits: &SetLimits, batches: &[Vec<Vec<u8>>]) -> &'static str {
+        let mut set = None;
+        for batch in batches {
+            let refs: Vec<&[u8]> = batch.iter().map(|m| m.as_slice()).collect();
+            sadd(&mut set, &refs, limits);
+        }
+        set.map_or("none", |value| value.encoding_name())
+    }
+
+    fn encoding_after(batches: &[Vec<Vec<u8>>]) -> &'static str {
+        encoding_with(&SetLimits::default(), batches)
+    }
+
+    fn ints(range: std::ops::RangeInclusive<i64>) -> Vec<Vec<u8>> {
+        range.map(|v| v.to_string().into_bytes()).collect()
+    }
+
+    fn one(member: &[u8]) -> Vec<Vec<u8>> {
+        vec![member.to_vec()]
+    }
+
+    /// Each case was run on Valkey 8.1 (`OBJECT ENCODING` after the SADDs).
+    #[test]
+    fn set_encodings_match_valkey() {
+        let long = vec![b'x'; 65];
+        assert_eq!(encoding_after(&[ints(1..=3)]), "intset");
+        assert_eq!(encoding_after(&[ints(1..=3), one(b"a")]), "listpack");
+        assert_eq!(encoding_after(&[one(b"a")]), "listpack");
+        for not_integer in [&b"007"[..], b"-0", b"+1", b"9223372036854775808"] {
+            assert_eq!(encoding_after(&[one(not_integer)]), "listpack");
+        }
+        assert_eq!(encoding_after(&[one(b"9223372036854775807")]), "intset");
+        let one_by_one = |n: i64| (1..=n).map(|v| one(v.to_string().as_bytes())).collect();
+        let mut batches: Vec<Vec<Vec<u8>>> = one_by_one(512);
+        assert_eq!(encoding_after(&batches), "intset");
+        batches.push(one(b"513"));
+        assert_eq!(encoding_after(&batches), "hashtable");
+        let mut batches = one_by_one(127);
+        batches.push(one(b"x"));
+        assert_eq!(encoding_after(&batches), "listpack");
+        batches.push(one(b"y"));
+        assert_eq!(encoding_after(&batches), "hashtable");
+        let mut batches = one_by_one(128);
+        batches.push(one(b"x"));
+        assert_eq!(encoding_after(&batches), "hashtable");
+        assert_eq!(encoding_after(&[ints(1..=129)]), "intset");
+        assert_eq!(encoding_after(&[ints(1..=513)]), "hashtable");
+        assert_eq!(encoding_after(&[one(b"1"), ints(1..=513)]), "hashtable");
+        assert_eq!(
+            encoding_after(&[one(b"1"), vec![b"1".to_vec(); 134]]),
+            "intset"
+        );
+        assert_eq!(
+            encoding_after(&[vec![b"a".to_vec(), long.clone()]]),
+            "hashtable"
+        );
+        assert_eq!(
+            encoding_after(&[one(b"a"), vec![long.clone()]]),
+            "hashtable"
+        );
+        assert_eq!(
+            encoding_after(&[one(b"1"), vec![long.clone()]]),
+            "hashtable"
+        );
+        assert_eq!(encoding_after(&[vec![long]]), "hashtable");
+    }
+
+    /// Valkey 8.1 with lowered limits (CONFIG SET before each case).
+    #[test]
+    fn set_encodings_with_lowered_limits_match_valkey() {
+        let defaults = SetLimits::default();
+        let short_values = SetLimits {
+            max_listpack_value: 4,
+            ..defaults
+        };
+        assert_eq!(
+            encoding_with(&short_values, &[one(b"-100"), one(b"a")]),
+            "listpack"
+        );
+        assert_eq!(
+            encoding_with(&short_values, &[one(b"-1000"), one(b"a")]),
+            "hashtable"
+        );
+        assert_eq!(
+            encoding_with(&short_values, &[one(b"5"), one(b"abcde")]),
+            "hashtable"
+        );
+        let no_intset = SetLimits {
+            max_intset_entries: 0,
+            ..defaults
+        };
+        assert_eq!(encoding_with(&no_intset, &[one(b"1")]), "listpack");
+        let no_listpack = SetLimits {
+            max_listpack_entries: 0,
+            ..defaults
+        };
+        assert_eq!(encoding_with(&no_listpack, &[one(b"a")]), "hashtable");
+        assert_eq!(
+            encoding_with(&no_listpack, &[one(b"1"), one(b"2")]),
+            "intset"
+        );
+    }
+
+    #[test]
+    fn set_value_membership_across_encodings() {
+        let limits = SetLimits::default();
+        let mut set = SetValue::with_hint(b"10", 1, &limits);
+        assert!(set.add(b"10", &limits));
+        assert!(!set.add(b"10", &limits));
+        assert!(set.contains(b"10") && !set.contains(b"010"));
+        assert!(set.add(b"abc", &limits));
+        assert_eq!(set.encoding_name(), "listpack");
+        assert!(set.contains(b"10"));
+        assert!(set.remove(b"abc"));
+        assert_eq!(set.encoding_name(), "listpack", "no conversion back");
+        let members: Vec<Vec<u8>> = set.iter().map(|m| m.to_bytes()).collect();
+        assert_eq!(members, [b"10".to_vec()]);
+        assert_eq!(set.random_member(|len| len), Some(SetMember::Bytes(b"10")));
+    }
+
+    use proptest::prelude::Strategy as _;
+
+    fn value_strategy() -> impl proptest::strategy::Strategy<Value = i64> {
+        use proptest::prelude::*;
+        prop_oneof![
+            -40i64..40,
+            any::<i16>().prop_map(i64::from),
+            any::<i32>().prop_map(i64::from),
+            any::<i64>(),
+        ]
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn intset_agrees_with_btreeset(
+            ops in proptest::collection::vec((proptest::bool::ANY, value_strategy()), 0..200),
+        ) {
+            let mut set = IntSet::new();
+            let mut model = std::collections::BTreeSet::new();
+            for (add, value) in ops {
+                if add {
+                    proptest::prop_assert_eq!(set.add(value), model.insert(value));
+                } else {
+                    proptest::prop_assert_eq!(set.remove(value), model.remove(&value));
+                }
+                proptest::prop_assert_eq!(set.contains(value), model.contains(&value));
+            }
+            let widest = model.iter().map(|&v| width_for(v)).max().unwrap_or(2);
+            proptest::prop_assert!(set.width_bytes() >= widest);
+            proptest::prop_assert!(set.iter().eq(model.iter().copied()));
+            proptest::prop_assert_eq!(set.len(), model.len());
+            proptest::prop_assert_eq!(set.blob_len(), 8 + set.len() * set.width_bytes());
+        }
+
+        #[test]
+        fn set_value_agrees_with_hashset(
+            batches in proptest::collection::vec(
+                proptest::collection::vec(
+                    proptest::prop_oneof![
+                        (-300i64..300).prop_map(|v| v.to_string().into_bytes()),
+                        proptest::collection::vec(b'a'..b'e', 0..3),
+                        proptest::collection::vec(b'x'..=b'x', 60..70),
+                    ],
+                    1..20,
+                ),
+                0..40,
+            ),
+            removals in proptest::collection::vec(-300i64..300, 0..40),
+        ) {
+            let limits = SetLimits { max_intset_entries: 60, max_listpack_entries: 30, ..SetLimits::default() };
+            let mut set = None;
+            let mut model = HashSet::new();
+            for batch in &batches {
+                let refs: Vec<&[u8]> = batch.iter().map(|m| m.as_slice()).collect();
+                sadd(&mut set, &refs, &limits);
+                model.extend(batch.iter().cloned());
+            }
+            let Some(mut set) = set else { return Ok(()) };
+            for value in removals {
+                let member = value.to_string().into_bytes();
+                proptest::prop_assert_eq!(set.remove(&member), model.remove(&member));
+            }
+            proptest::prop_assert_eq!(set.len(), model.len());
+            let members: HashSet<Vec<u8>> = set.iter().map(|m| m.to_bytes()).collect();
+            proptest::prop_assert_eq!(&members, &model);
+            for member in &model {
+                proptest::prop_assert!(set.contains(member));
+            }
+        }
+    }
+}

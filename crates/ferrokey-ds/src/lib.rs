@@ -1,0 +1,10 @@
+//! ferrokey-ds: the data structures behind list, hash, set and sorted-set values, with the
+//! compact encodings Redis reports (listpack, quicklist, intset) and the large ones (hashtable,
+//! skiplist). Independent of the server: the server's command families build on these types.
+
+pub mod intset;
+pub mod list;
+pub mod listpack;
+pub mod quicklist;
+pub mod zset;
+pub mod zset_range;
