@@ -4,8 +4,8 @@
 
 use std::collections::VecDeque;
 
-use ferrokey_ds::listpack::{entry_size, format_i64, Entry, Listpack, INT_BUF_LEN};
 use ferrokey_ds::list::{End, List};
+use ferrokey_ds::listpack::{entry_size, format_i64, Entry, Listpack, INT_BUF_LEN};
 use ferrokey_ds::quicklist::{ListLimits, Quicklist};
 use proptest::prelude::*;
 
