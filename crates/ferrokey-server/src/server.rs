@@ -33,6 +33,8 @@ pub struct Settings {
     pub active_expire_effort: AtomicU32,
     pub debug_command_allowed: AtomicBool,
     pub debug_command_local_only: AtomicBool,
+    /// list-max-listpack-size: negative = node size class, positive = entries per node.
+    pub list_max_listpack_size: AtomicI64,
 }
 
 /// Stripes of a `StripedCounter`: one per worker thread on machines up to this many cores.
@@ -247,6 +249,8 @@ impl Server {
             get("active-expire-effort", 1).clamp(1, 10) as u32,
             Ordering::Relaxed,
         );
+        s.list_max_listpack_size
+            .store(get("list-max-listpack-size", -2), Ordering::Relaxed);
         let debug = config.enable_debug_command();
         use ferrokey_config::ProtectedAction;
         s.debug_command_allowed

@@ -394,7 +394,7 @@ fn sdslen(ctx: &mut Ctx) {
         return;
     };
     let (len, avail, alloc) = match &entry.value {
-        Value::Int(_) => {
+        Value::Int(_) | Value::List(_) => {
             ctx.out.error("ERR Not an sds encoded string.");
             return;
         }
@@ -443,19 +443,25 @@ mod digest_ops {
 
 use digest_ops::Digest;
 
-/// The RDB type number Valkey mixes into a value's digest.
-fn rdb_type_number(value: &Value) -> u32 {
+/// The object type number (OBJ_STRING, OBJ_LIST, ...) Valkey mixes into a value's digest.
+fn object_type_number(value: &Value) -> u32 {
     match value {
         Value::Int(_) | Value::Short(_) | Value::Long(_) => 0,
+        Value::List(_) => 1,
     }
 }
 
 /// Mixes a key's value (and the fact that it expires) into `digest`, as `xorObjectDigest`.
 fn mix_value(digest: &mut Digest, entry: &Entry) {
-    digest_ops::mix(digest, &rdb_type_number(&entry.value).to_be_bytes());
+    digest_ops::mix(digest, &object_type_number(&entry.value).to_be_bytes());
     let mut tmp = [0u8; 20];
     if let Some(bytes) = entry.value.string_bytes(&mut tmp) {
         digest_ops::mix(digest, bytes);
+    }
+    if let Value::List(list) = &entry.value {
+        for element in list.iter() {
+            digest_ops::mix(digest, element.as_bytes(&mut tmp));
+        }
     }
     if entry.has_expire() {
         digest_ops::xor(digest, b"!!expire!!");

@@ -18,6 +18,7 @@ pub mod debug;
 mod debug_help;
 pub mod info;
 pub mod keys;
+pub mod list;
 pub mod server_cmds;
 pub mod string;
 

@@ -67,6 +67,7 @@ fn all_bindings() -> impl Iterator<Item = &'static Binding> {
     [
         super::string::COMMANDS,
         super::keys::COMMANDS,
+        super::list::COMMANDS,
         super::connection::COMMANDS,
         super::server_cmds::COMMANDS,
         super::client::COMMANDS,

@@ -61,6 +61,8 @@ pub enum Value {
     /// would make every value 32): one more allocation for long strings, 8 bytes less per key.
     #[allow(clippy::box_collection)]
     Long(Box<Vec<u8>>),
+    /// A list (listpack or quicklist encoded).
+    List(Box<ferrokey_ds::list::List>),
 }
 
 /// The type names TYPE and SCAN TYPE use.
@@ -130,6 +132,7 @@ impl Value {
     pub fn value_type(&self) -> ValueType {
         match self {
             Value::Int(_) | Value::Short(_) | Value::Long(_) => ValueType::String,
+            Value::List(_) => ValueType::List,
         }
     }
 
@@ -143,6 +146,7 @@ impl Value {
             Value::Int(n) => Some(ferrokey_resp::fmt_i64(tmp, *n)),
             Value::Short(s) => Some(s.as_bytes()),
             Value::Long(v) => Some(v),
+            Value::List(_) => None,
         }
     }
 
@@ -152,6 +156,7 @@ impl Value {
             Value::Int(n) => Some(n.to_string().into_bytes()),
             Value::Short(s) => Some(s.as_bytes().to_vec()),
             Value::Long(v) => Some(*v),
+            Value::List(_) => None,
         }
     }
 
@@ -210,6 +215,7 @@ impl Entry {
                     "embstr"
                 }
             }
+            Value::List(list) => list.encoding_name(),
         }
     }
 }
