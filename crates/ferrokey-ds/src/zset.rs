@@ -13,10 +13,12 @@
 //! Conversion follows Valkey 8.1 (verified against the server): a new key is created
 //! `skiplist` when the ZADD's pair count exceeds `zset-max-listpack-entries` or its longest
 //! member exceeds `zset-max-listpack-value`; an existing `listpack` converts when a ZADD brings
-//! more pairs than the entry limit (even with XX and nothing added), or when an insert would
+//! more pairs than the entry limit or a member longer than the value limit (even with XX and
+//! nothing added; [`ZSet::convert_for_add`]), or when an insert would
 //! make it longer than the entry limit or adds a member longer than the value limit. Removal
-//! never converts back; only the *STORE commands (ZRANGESTORE, ZUNIONSTORE, ZINTERSTORE,
-//! ZDIFFSTORE) shrink their result with [`ZSet::shrink_encoding_if_fits`].
+//! never converts back; only ZUNIONSTORE, ZINTERSTORE and ZDIFFSTORE shrink their result with
+//! [`ZSet::shrink_encoding_if_fits`] (ZRANGESTORE sizes its result up front with
+//! [`ZSet::with_hint`] instead, as Valkey does).
 //!
 //! Scores are never NaN: callers reject NaN before calling (a NaN would break the ordering).
 
@@ -366,6 +368,10 @@ impl SmallZSet {
     }
 
     fn insert_sorted(&mut self, score: f64, member: Box<[u8]>) {
+        // A listpack stores an integral score as an integer, which loses the sign of -0
+        // (verified on Valkey 8.1: `ZADD k -0 m` then `ZSCORE k m` is `0` in a listpack, `-0`
+        // in a skiplist).
+        let score = if score == 0.0 { 0.0 } else { score };
         let at = self
             .entries
             .partition_point(|(s, m)| entry_less(*s, m, score, &member));
@@ -475,6 +481,20 @@ impl ZSet {
         }
     }
 
+    /// Before a ZADD of `pair_count` pairs whose longest member is `max_member_len` bytes to an
+    /// existing key: converts to `skiplist` when either exceeds its limit, even if the ZADD
+    /// then adds nothing (Valkey 8.1's `zsetTypeMaybeConvert` with its value-length hint).
+    pub fn convert_for_add(
+        &mut self,
+        pair_count: usize,
+        max_member_len: usize,
+        limits: &ZSetLimits,
+    ) {
+        if pair_count > limits.max_listpack_entries || max_member_len > limits.max_listpack_value {
+            self.convert_to_large();
+        }
+    }
+
     /// Converts a `skiplist` result of a *STORE command back to `listpack` when it fits.
     pub fn shrink_encoding_if_fits(&mut self, limits: &ZSetLimits) {
         if let ZSet::Large(large) = self {
@@ -486,7 +506,7 @@ impl ZSet {
             if fits {
                 let entries = self
                     .iter()
-                    .map(|(member, score)| (score, Box::from(member)))
+                    .map(|(member, score)| (if score == 0.0 { 0.0 } else { score }, member.into()))
                     .collect();
                 *self = ZSet::Small(SmallZSet { entries });
             }
@@ -669,12 +689,107 @@ impl ZSet {
         start..end.max(start)
     }
 
-    /// Ascending positions of the elements whose members lie in `range`. Meaningful when all
-    /// scores are equal, as the commands document.
+    /// Ascending positions of the elements whose members lie in `range`, found as Valkey's
+    /// ZLEXCOUNT and ZREMRANGEBYLEX find them. Meaningful when all scores are equal, as the
+    /// commands document; see [`ZSet::lex_selection`] for the other case.
     pub fn lex_span(&self, range: &LexRange) -> Range<usize> {
-        let start = self.count_prefix(|_, m| range.is_below_min(m));
-        let end = self.count_prefix(|_, m| range.is_at_most_max(m));
-        start..end.max(start)
+        self.lex_selection(range, false, 0, None)
+    }
+
+    /// Valkey's `zslIsInLexRange`: false when no element can match, because the bounds are
+    /// crossed (or equal with an exclusive end), the last member is below the minimum or the
+    /// first above the maximum.
+    fn lex_range_may_match(&self, range: &LexRange) -> bool {
+        fn rank(bound: &LexBound) -> (u8, &[u8]) {
+            match bound {
+                LexBound::NegInfinity => (0, &[]),
+                LexBound::Inclusive(m) | LexBound::Exclusive(m) => (1, m),
+                LexBound::PosInfinity => (2, &[]),
+            }
+        }
+        let exclusive = |bound: &LexBound| matches!(bound, LexBound::Exclusive(_));
+        match rank(&range.min).cmp(&rank(&range.max)) {
+            std::cmp::Ordering::Greater => return false,
+            std::cmp::Ordering::Equal if exclusive(&range.min) || exclusive(&range.max) => {
+                return false
+            }
+            _ => {}
+        }
+        let (Some((first, _)), Some((last, _))) =
+            (self.get_by_rank(0, false), self.get_by_rank(0, true))
+        else {
+            return false;
+        };
+        !range.is_below_min(last) && range.is_at_most_max(first)
+    }
+
+    /// The ascending positions a lex query selects, LIMIT `offset count` applied in iteration
+    /// order. When scores differ, members are not in lex order and the answer depends on how it
+    /// is searched; the `listpack` form reproduces Valkey's linear search (the first member at
+    /// or above the minimum, or from the tail the first at or below the maximum, must itself be
+    /// in range; then `offset` elements are skipped unchecked and the run continues while the
+    /// far bound holds). The `skiplist` form assumes lex order, as Valkey's own skiplist search
+    /// (which depends on random node levels there) does.
+    fn lex_selection(
+        &self,
+        range: &LexRange,
+        reverse: bool,
+        offset: usize,
+        count: Option<usize>,
+    ) -> Range<usize> {
+        if !self.lex_range_may_match(range) {
+            return 0..0;
+        }
+        let ZSet::Small(small) = self else {
+            let start = self.count_prefix(|_, m| range.is_below_min(m));
+            let end = self.count_prefix(|_, m| range.is_at_most_max(m));
+            let span = start..end.max(start);
+            let available = span.len().saturating_sub(offset);
+            let taken = count.map_or(available, |count| count.min(available));
+            return if reverse {
+                let hi = span.end - offset.min(span.len());
+                hi - taken..hi
+            } else {
+                let lo = span.start + offset.min(span.len());
+                lo..lo + taken
+            };
+        };
+        let members: Vec<&[u8]> = small.entries.iter().map(|(_, m)| &m[..]).collect();
+        let wanted = count.unwrap_or(usize::MAX);
+        if reverse {
+            let Some(last) = members.iter().rposition(|m| range.is_at_most_max(m)) else {
+                return 0..0;
+            };
+            if members.get(last).is_none_or(|m| range.is_below_min(m)) || offset > last {
+                return 0..0;
+            }
+            let top = last - offset;
+            let run = members
+                .get(..=top)
+                .unwrap_or_default()
+                .iter()
+                .rev()
+                .take(wanted)
+                .take_while(|m| !range.is_below_min(m))
+                .count();
+            top + 1 - run..top + 1
+        } else {
+            let Some(first) = members.iter().position(|m| !range.is_below_min(m)) else {
+                return 0..0;
+            };
+            if members.get(first).is_none_or(|m| !range.is_at_most_max(m)) {
+                return 0..0;
+            }
+            let start = first.saturating_add(offset).min(members.len());
+            let run = members
+                .get(start..)
+                .unwrap_or_default()
+                .iter()
+                .take(wanted)
+                .take_while(|m| range.is_at_most_max(m))
+                .count();
+            start..start + run
+        }
     }
 
     /// ZCOUNT.
@@ -727,7 +842,7 @@ impl ZSet {
         offset: usize,
         count: Option<usize>,
     ) -> ZRangeIter<'_> {
-        self.limited(self.lex_span(range), reverse, offset, count)
+        self.iter_span(self.lex_selection(range, reverse, offset, count), reverse)
     }
 
     /// Removes and returns the lowest element (ZPOPMIN).

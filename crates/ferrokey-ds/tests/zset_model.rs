@@ -41,6 +41,15 @@ struct Model {
 }
 
 impl Model {
+    /// The same elements with zero scores unsigned, as the listpack form stores them.
+    fn with_unsigned_zeros(&self) -> Model {
+        let mut model = Model::default();
+        for (member, &score) in &self.scores {
+            model.insert(member, if score == 0.0 { 0.0 } else { score });
+        }
+        model
+    }
+
     fn insert(&mut self, member: &[u8], score: f64) -> Option<f64> {
         let old = self.scores.insert(member.to_vec(), score);
         if let Some(old) = old {
@@ -419,7 +428,13 @@ fn apply(set: &mut ZSet, model: &mut Model, op: &Op, limits: &ZSetLimits, large:
                 *large = true;
             }
             let got = set.insert(member, *score, limits).map(f64::to_bits);
-            assert_eq!(got, model.insert(member, *score).map(f64::to_bits));
+            // The listpack form stores a zero score without its sign, as Valkey's does.
+            let stored = if !*large && *score == 0.0 {
+                0.0
+            } else {
+                *score
+            };
+            assert_eq!(got, model.insert(member, stored).map(f64::to_bits));
         }
         Op::Remove(member) => {
             let got = set.remove(member).map(f64::to_bits);
@@ -487,7 +502,11 @@ proptest! {
         check_queries(&set, &model, &range, offset, count);
         let mut shrunk = set.clone();
         shrunk.shrink_encoding_if_fits(&limits);
-        check_queries(&shrunk, &model, &range, offset, count);
+        if shrunk.encoding_name() == "listpack" {
+            check_queries(&shrunk, &model.with_unsigned_zeros(), &range, offset, count);
+        } else {
+            check_queries(&shrunk, &model, &range, offset, count);
+        }
     }
 
     #[test]

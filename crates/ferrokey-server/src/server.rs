@@ -35,6 +35,12 @@ pub struct Settings {
     pub debug_command_local_only: AtomicBool,
     /// list-max-listpack-size: negative = node size class, positive = entries per node.
     pub list_max_listpack_size: AtomicI64,
+    /// Set and sorted-set encoding thresholds (set-max-*, zset-max-*).
+    pub set_max_intset_entries: AtomicU64,
+    pub set_max_listpack_entries: AtomicU64,
+    pub set_max_listpack_value: AtomicU64,
+    pub zset_max_listpack_entries: AtomicU64,
+    pub zset_max_listpack_value: AtomicU64,
 }
 
 /// Stripes of a `StripedCounter`: one per worker thread on machines up to this many cores.
@@ -251,6 +257,19 @@ impl Server {
         );
         s.list_max_listpack_size
             .store(get("list-max-listpack-size", -2), Ordering::Relaxed);
+        for (counter, name, default) in [
+            (&s.set_max_intset_entries, "set-max-intset-entries", 512),
+            (&s.set_max_listpack_entries, "set-max-listpack-entries", 128),
+            (&s.set_max_listpack_value, "set-max-listpack-value", 64),
+            (
+                &s.zset_max_listpack_entries,
+                "zset-max-listpack-entries",
+                128,
+            ),
+            (&s.zset_max_listpack_value, "zset-max-listpack-value", 64),
+        ] {
+            counter.store(get(name, default).max(0) as u64, Ordering::Relaxed);
+        }
         let debug = config.enable_debug_command();
         use ferrokey_config::ProtectedAction;
         s.debug_command_allowed

@@ -394,7 +394,7 @@ fn sdslen(ctx: &mut Ctx) {
         return;
     };
     let (len, avail, alloc) = match &entry.value {
-        Value::Int(_) | Value::List(_) => {
+        Value::Int(_) | Value::List(_) | Value::Set(_) | Value::ZSet(_) => {
             ctx.out.error("ERR Not an sds encoded string.");
             return;
         }
@@ -448,7 +448,44 @@ fn object_type_number(value: &Value) -> u32 {
     match value {
         Value::Int(_) | Value::Short(_) | Value::Long(_) => 0,
         Value::List(_) => 1,
+        Value::Set(_) => 2,
+        Value::ZSet(_) => 3,
     }
+}
+
+/// A score as Valkey's `fpconv_dtoa` writes it, which DEBUG DIGEST uses for sorted sets. It is
+/// the reply format (`format_double`, Valkey's `d2string`) except for integral values, which
+/// `d2string` writes as integers but `fpconv_dtoa` lays out from their shortest digits: plain
+/// when the exponent is below the digit count + 7 (`123456789012345680`), otherwise in
+/// scientific notation (`1e+10`, verified on Valkey 8.1).
+fn fpconv_dtoa_text(score: f64) -> Vec<u8> {
+    if score == 0.0 || !score.is_finite() || score.fract() != 0.0 {
+        let mut tmp = [0u8; 32];
+        return ferrokey_resp::format_double(score, &mut tmp).to_vec();
+    }
+    let shortest = format!("{:e}", score.abs());
+    let (mantissa, exponent) = shortest.split_once('e').unwrap_or((&shortest, "0"));
+    let exponent: i32 = exponent.parse().unwrap_or(0);
+    let digits: Vec<u8> = mantissa.bytes().filter(u8::is_ascii_digit).collect();
+    let digit_count = i32::try_from(digits.len()).unwrap_or(i32::MAX);
+    let mut text = Vec::with_capacity(32);
+    if score < 0.0 {
+        text.push(b'-');
+    }
+    if exponent < digit_count + 7 {
+        text.extend_from_slice(&digits);
+        let zeros = usize::try_from(exponent - digit_count + 1).unwrap_or(0);
+        text.resize(text.len() + zeros, b'0');
+    } else {
+        let (first, rest) = digits.split_at(1.min(digits.len()));
+        text.extend_from_slice(first);
+        if !rest.is_empty() {
+            text.push(b'.');
+            text.extend_from_slice(rest);
+        }
+        text.extend_from_slice(format!("e+{exponent}").as_bytes());
+    }
+    text
 }
 
 /// Mixes a key's value (and the fact that it expires) into `digest`, as `xorObjectDigest`.
@@ -458,10 +495,29 @@ fn mix_value(digest: &mut Digest, entry: &Entry) {
     if let Some(bytes) = entry.value.string_bytes(&mut tmp) {
         digest_ops::mix(digest, bytes);
     }
-    if let Value::List(list) = &entry.value {
-        for element in list.iter() {
-            digest_ops::mix(digest, element.as_bytes(&mut tmp));
+    match &entry.value {
+        Value::List(list) => {
+            for element in list.iter() {
+                digest_ops::mix(digest, element.as_bytes(&mut tmp));
+            }
         }
+        // Set members and sorted-set pairs are combined order-independently (xor), because
+        // their iteration order is not part of the value.
+        Value::Set(set) => {
+            for member in set.iter() {
+                digest_ops::xor(digest, &member.to_bytes());
+            }
+        }
+        Value::ZSet(zset) => {
+            for (member, score) in zset.iter() {
+                let mut pair: Digest = [0; 20];
+                digest_ops::mix(&mut pair, member);
+                digest_ops::mix(&mut pair, &fpconv_dtoa_text(score));
+                // Valkey's `xorDigest(digest, eledigest, 20)`: the pair digest is hashed again.
+                digest_ops::xor(digest, &pair);
+            }
+        }
+        _ => {}
     }
     if entry.has_expire() {
         digest_ops::xor(digest, b"!!expire!!");

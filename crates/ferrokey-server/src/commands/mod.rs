@@ -20,7 +20,9 @@ pub mod info;
 pub mod keys;
 pub mod list;
 pub mod server_cmds;
+pub mod set;
 pub mod string;
+pub mod zset;
 
 use ferrokey_resp::ReplyBuf;
 

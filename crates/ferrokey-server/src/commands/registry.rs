@@ -68,6 +68,8 @@ fn all_bindings() -> impl Iterator<Item = &'static Binding> {
         super::string::COMMANDS,
         super::keys::COMMANDS,
         super::list::COMMANDS,
+        super::set::COMMANDS,
+        super::zset::COMMANDS,
         super::connection::COMMANDS,
         super::server_cmds::COMMANDS,
         super::client::COMMANDS,

@@ -63,6 +63,10 @@ pub enum Value {
     Long(Box<Vec<u8>>),
     /// A list (listpack or quicklist encoded).
     List(Box<ferrokey_ds::list::List>),
+    /// A set (intset, listpack or hashtable encoded).
+    Set(Box<ferrokey_ds::intset::SetValue>),
+    /// A sorted set (listpack or skiplist encoded).
+    ZSet(Box<ferrokey_ds::zset::ZSet>),
 }
 
 /// The type names TYPE and SCAN TYPE use.
@@ -133,6 +137,8 @@ impl Value {
         match self {
             Value::Int(_) | Value::Short(_) | Value::Long(_) => ValueType::String,
             Value::List(_) => ValueType::List,
+            Value::Set(_) => ValueType::Set,
+            Value::ZSet(_) => ValueType::ZSet,
         }
     }
 
@@ -146,7 +152,7 @@ impl Value {
             Value::Int(n) => Some(ferrokey_resp::fmt_i64(tmp, *n)),
             Value::Short(s) => Some(s.as_bytes()),
             Value::Long(v) => Some(v),
-            Value::List(_) => None,
+            Value::List(_) | Value::Set(_) | Value::ZSet(_) => None,
         }
     }
 
@@ -156,7 +162,7 @@ impl Value {
             Value::Int(n) => Some(n.to_string().into_bytes()),
             Value::Short(s) => Some(s.as_bytes().to_vec()),
             Value::Long(v) => Some(*v),
-            Value::List(_) => None,
+            Value::List(_) | Value::Set(_) | Value::ZSet(_) => None,
         }
     }
 
@@ -216,6 +222,8 @@ impl Entry {
                 }
             }
             Value::List(list) => list.encoding_name(),
+            Value::Set(set) => set.encoding_name(),
+            Value::ZSet(zset) => zset.encoding_name(),
         }
     }
 }

@@ -1,0 +1,653 @@
+//! The set family: SADD/SREM/SMOVE, membership and cardinality, SMEMBERS/SSCAN, the random
+//! commands SPOP/SRANDMEMBER, and the algebra SINTER/SUNION/SDIFF (plus STORE variants and
+//! SINTERCARD).
+//!
+//! Behaviour follows Valkey 8.1's `t_set.c`: the order of checks (which error wins), which
+//! lookups count as keyspace hits, when encodings convert (`ferrokey_ds::intset::SetValue`
+//! holds the rules), and the starting encoding of a STORE result, which decides its final
+//! encoding. Invariants kept here: a set never stays in the keyspace empty (the command that
+//! empties it deletes the key), and `dirty` counts changes as Valkey does, so a command that
+//! changes nothing is not replicated. SPOP replicates as SREM of the popped members (or DEL when
+//! it took everything), never as itself, so replicas do not depend on the random choice.
+//!
+//! The algebra lives in `set/algebra.rs`.
+
+use std::collections::hash_map::DefaultHasher;
+use std::hash::{Hash, Hasher};
+use std::sync::atomic::Ordering;
+
+use ferrokey_ds::intset::{SetLimits, SetMember, SetValue};
+use ferrokey_resp::ReplyBuf;
+use rand::Rng;
+
+mod algebra;
+
+use super::registry::{Binding, Scope};
+use super::{err, parse_i64, Ctx};
+use crate::keyspace::value::Value;
+use crate::util::eq_ic;
+
+pub const COMMANDS: &[Binding] = &[
+    ("sadd", sadd, Scope::Keys),
+    ("srem", srem, Scope::Keys),
+    ("scard", scard, Scope::Keys),
+    ("sismember", sismember, Scope::Keys),
+    ("smismember", smismember, Scope::Keys),
+    ("smembers", smembers, Scope::Keys),
+    ("smove", smove, Scope::Keys),
+    ("sscan", sscan, Scope::Keys),
+    ("spop", spop, Scope::Keys),
+    ("srandmember", srandmember, Scope::Keys),
+    ("sinter", algebra::sinter, Scope::Keys),
+    ("sintercard", algebra::sintercard, Scope::Keys),
+    ("sinterstore", algebra::sinterstore, Scope::Keys),
+    ("sunion", algebra::sunion, Scope::Keys),
+    ("sunionstore", algebra::sunionstore, Scope::Keys),
+    ("sdiff", algebra::sdiff, Scope::Keys),
+    ("sdiffstore", algebra::sdiffstore, Scope::Keys),
+];
+
+/// SPOP replicates its pops as SREMs of at most this many members each (Valkey's batch size).
+const SPOP_EFFECT_BATCH: usize = 1024;
+
+/// What a key holds, as far as a set command cares.
+enum Found<'a> {
+    Missing,
+    WrongType,
+    Set(&'a mut SetValue),
+}
+
+/// Looks `key` up as a set, borrowing only the keyspace parts of `ctx` so the output buffer
+/// stays usable while the set is read. `read` selects lookupKeyRead semantics (hit/miss
+/// statistics) over lookupKeyWrite.
+fn find<'a>(ctx: &'a mut Ctx, key: &[u8], read: bool) -> (&'a mut ReplyBuf, Found<'a>) {
+    let touch = !ctx.client.handle.no_touch.load(Ordering::Relaxed);
+    let entry = super::lookup(
+        ctx.server,
+        ctx.locks,
+        ctx.effects,
+        ctx.now_ms,
+        ctx.client.db,
+        key,
+        touch,
+        read,
+    );
+    let found = match entry {
+        None => Found::Missing,
+        Some(entry) => match &mut entry.value {
+            Value::Set(set) => Found::Set(set),
+            _ => Found::WrongType,
+        },
+    };
+    (ctx.out, found)
+}
+
+fn limits(ctx: &Ctx) -> SetLimits {
+    let settings = &ctx.server.settings;
+    let load = |v: &std::sync::atomic::AtomicU64| {
+        usize::try_from(v.load(Ordering::Relaxed)).unwrap_or(usize::MAX)
+    };
+    SetLimits {
+        max_intset_entries: load(&settings.set_max_intset_entries),
+        max_listpack_entries: load(&settings.set_max_listpack_entries),
+        max_listpack_value: load(&settings.set_max_listpack_value),
+    }
+}
+
+fn int_reply(out: &mut ReplyBuf, n: usize) {
+    out.int(i64::try_from(n).unwrap_or(i64::MAX));
+}
+
+fn bulk_member(out: &mut ReplyBuf, member: SetMember) {
+    match member {
+        SetMember::Int(value) => out.bulk_int(value),
+        SetMember::Bytes(bytes) => out.bulk(bytes),
+    }
+}
+
+/// Whether `set` holds `member`, without formatting integers when both sides are integers.
+fn holds(set: &SetValue, member: SetMember) -> bool {
+    match (set, member) {
+        (SetValue::IntSet(ints), SetMember::Int(value)) => ints.contains(value),
+        (_, SetMember::Int(value)) => {
+            let mut tmp = [0u8; 20];
+            set.contains(ferrokey_resp::fmt_i64(&mut tmp, value))
+        }
+        (_, SetMember::Bytes(bytes)) => set.contains(bytes),
+    }
+}
+
+/// Adds `member` to `set` with the conversion rules; returns whether it was new.
+fn add_member(set: &mut SetValue, member: SetMember, limits: &SetLimits) -> bool {
+    match member {
+        SetMember::Int(value) => {
+            let mut tmp = [0u8; 20];
+            set.add(ferrokey_resp::fmt_i64(&mut tmp, value), limits)
+        }
+        SetMember::Bytes(bytes) => set.add(bytes, limits),
+    }
+}
+
+fn remove_member(set: &mut SetValue, member: SetMember) -> bool {
+    match member {
+        SetMember::Int(value) => {
+            let mut tmp = [0u8; 20];
+            set.remove(ferrokey_resp::fmt_i64(&mut tmp, value))
+        }
+        SetMember::Bytes(bytes) => set.remove(bytes),
+    }
+}
+
+/// Replies with every member in storage order, as a RESP3 set (an array in RESP2).
+fn reply_all(out: &mut ReplyBuf, set: &SetValue, as_set: bool) {
+    if as_set {
+        out.set(set.len());
+    } else {
+        out.array(set.len());
+    }
+    for member in set.iter() {
+        bulk_member(out, member);
+    }
+}
+
+// --- single-key writes ------------------------------------------------------------------------
+
+fn sadd(ctx: &mut Ctx) {
+    let key = ctx.arg(1);
+    let args = ctx.args;
+    let members = args.get(2..).unwrap_or(&[]);
+    let limits = limits(ctx);
+    let (out, found) = find(ctx, key, false);
+    let added = match found {
+        Found::WrongType => return out.error(err::WRONGTYPE),
+        Found::Missing => {
+            let first = members.first().copied().unwrap_or(&[]);
+            let mut set = SetValue::with_hint(first, members.len(), &limits);
+            let added = members.iter().filter(|m| set.add(m, &limits)).count();
+            ctx.set_value(key, Value::Set(Box::new(set)), 0, false);
+            added
+        }
+        Found::Set(set) => {
+            set.convert_for_hint(members.len(), &limits);
+            members.iter().filter(|m| set.add(m, &limits)).count()
+        }
+    };
+    int_reply(ctx.out, added);
+    ctx.mark_dirty(added as u64);
+}
+
+fn srem(ctx: &mut Ctx) {
+    let key = ctx.arg(1);
+    let args = ctx.args;
+    let members = args.get(2..).unwrap_or(&[]);
+    let (out, found) = find(ctx, key, false);
+    let set = match found {
+        Found::WrongType => return out.error(err::WRONGTYPE),
+        Found::Missing => return out.int(0),
+        Found::Set(set) => set,
+    };
+    let mut removed = 0usize;
+    for member in members {
+        if set.remove(member) {
+            removed += 1;
+            if set.is_empty() {
+                break;
+            }
+        }
+    }
+    int_reply(out, removed);
+    if set.is_empty() {
+        ctx.delete(key);
+    }
+    ctx.mark_dirty(removed as u64);
+}
+
+/// The type of a key without keeping a borrow: None when missing, Some(false) when not a set.
+fn probe(ctx: &mut Ctx, key: &[u8]) -> Option<bool> {
+    match find(ctx, key, false).1 {
+        Found::Missing => None,
+        Found::WrongType => Some(false),
+        Found::Set(_) => Some(true),
+    }
+}
+
+fn smove(ctx: &mut Ctx) {
+    let (source, destination, member) = (ctx.arg(1), ctx.arg(2), ctx.arg(3));
+    let limits = limits(ctx);
+    let source_kind = probe(ctx, source);
+    let destination_kind = probe(ctx, destination);
+    let Some(source_is_set) = source_kind else {
+        return ctx.out.int(0);
+    };
+    if !source_is_set || destination_kind == Some(false) {
+        return ctx.out.error(err::WRONGTYPE);
+    }
+    let (out, found) = find(ctx, source, false);
+    let Found::Set(set) = found else {
+        return out.int(0);
+    };
+    if source == destination {
+        return out.int(i64::from(set.contains(member)));
+    }
+    if !set.remove(member) {
+        return out.int(0);
+    }
+    if set.is_empty() {
+        ctx.delete(source);
+    }
+    ctx.mark_dirty(1);
+    let (_, found) = find(ctx, destination, false);
+    let added = match found {
+        Found::Set(set) => set.add(member, &limits),
+        Found::Missing | Found::WrongType => {
+            let mut set = SetValue::with_hint(member, 1, &limits);
+            set.add(member, &limits);
+            ctx.set_value(destination, Value::Set(Box::new(set)), 0, false);
+            true
+        }
+    };
+    if added {
+        ctx.mark_dirty(1);
+    }
+    ctx.out.int(1);
+}
+
+// --- reads --------------------------------------------------------------------------------------
+
+fn scard(ctx: &mut Ctx) {
+    let key = ctx.arg(1);
+    let (out, found) = find(ctx, key, true);
+    match found {
+        Found::WrongType => out.error(err::WRONGTYPE),
+        Found::Missing => out.int(0),
+        Found::Set(set) => int_reply(out, set.len()),
+    }
+}
+
+fn sismember(ctx: &mut Ctx) {
+    let (key, member) = (ctx.arg(1), ctx.arg(2));
+    let (out, found) = find(ctx, key, true);
+    match found {
+        Found::WrongType => out.error(err::WRONGTYPE),
+        Found::Missing => out.int(0),
+        Found::Set(set) => out.int(i64::from(set.contains(member))),
+    }
+}
+
+fn smismember(ctx: &mut Ctx) {
+    let key = ctx.arg(1);
+    let args = ctx.args;
+    let members = args.get(2..).unwrap_or(&[]);
+    let (out, found) = find(ctx, key, true);
+    let set = match found {
+        Found::WrongType => return out.error(err::WRONGTYPE),
+        Found::Missing => None,
+        Found::Set(set) => Some(set),
+    };
+    out.array(members.len());
+    for member in members {
+        out.int(i64::from(set.as_ref().is_some_and(|s| s.contains(member))));
+    }
+}
+
+fn smembers(ctx: &mut Ctx) {
+    let key = ctx.arg(1);
+    let (out, found) = find(ctx, key, true);
+    match found {
+        Found::WrongType => out.error(err::WRONGTYPE),
+        Found::Missing => out.set(0),
+        Found::Set(set) => reply_all(out, set, true),
+    }
+}
+
+// --- SSCAN --------------------------------------------------------------------------------------
+
+/// The position of a hashtable member in SSCAN's walk: its hash under a fixed hasher, so the
+/// order does not depend on the table's layout and survives every resize.
+fn scan_position(member: &[u8]) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    member.hash(&mut hasher);
+    hasher.finish()
+}
+
+/// One SSCAN step over a hashtable: the members whose scan position is at least `cursor`, in
+/// position order, at least `count` of them (plus all members sharing the last position, so a
+/// collision never splits across calls), and the next cursor (0 when the walk is complete).
+/// A member present for the whole scan is returned exactly once. A step reads the whole set, so
+/// the batch grows with the set (COUNT is only a hint) to bound a full scan at about 256 steps.
+fn hashtable_scan_step(set: &SetValue, cursor: u64, count: usize) -> (u64, Vec<Vec<u8>>) {
+    let batch = count.max(set.len() / 256).max(1);
+    let mut candidates: Vec<(u64, Vec<u8>)> = set
+        .iter()
+        .filter_map(|member| {
+            let bytes = member.to_bytes();
+            let position = scan_position(&bytes);
+            (position >= cursor).then_some((position, bytes))
+        })
+        .collect();
+    candidates.sort_unstable_by_key(|(position, _)| *position);
+    let mut taken = batch.min(candidates.len());
+    if let Some(&(last, _)) = taken.checked_sub(1).and_then(|i| candidates.get(i)) {
+        while candidates.get(taken).is_some_and(|(p, _)| *p == last) {
+            taken += 1;
+        }
+    }
+    let next = if taken >= candidates.len() {
+        0
+    } else {
+        candidates.get(taken).map_or(0, |(p, _)| *p)
+    };
+    candidates.truncate(taken);
+    (next, candidates.into_iter().map(|(_, m)| m).collect())
+}
+
+fn sscan(ctx: &mut Ctx) {
+    let Some(cursor) = super::keys::parse_cursor(ctx, ctx.arg(2)) else {
+        return;
+    };
+    let key = ctx.arg(1);
+    let args = ctx.args;
+    let (out, found) = find(ctx, key, true);
+    let set = match found {
+        Found::WrongType => return out.error(err::WRONGTYPE),
+        Found::Missing => {
+            out.array(2);
+            out.bulk(b"0");
+            return out.array(0);
+        }
+        Found::Set(set) => set,
+    };
+    let mut count = 10usize;
+    let mut pattern: Option<ferrokey_util::glob::GlobPattern> = None;
+    let mut j = 3;
+    while j < args.len() {
+        let opt = args.get(j).copied().unwrap_or(&[]);
+        let value = args.get(j + 1).copied();
+        match value {
+            Some(value) if eq_ic(opt, "count") => match parse_i64(value) {
+                Some(n) if n >= 1 => count = usize::try_from(n).unwrap_or(usize::MAX),
+                Some(_) => return out.error(err::SYNTAX),
+                None => return out.error(err::NOT_INTEGER),
+            },
+            Some(value) if eq_ic(opt, "match") => {
+                pattern =
+                    (value != b"*").then(|| ferrokey_util::glob::GlobPattern::new(value, false));
+            }
+            _ if eq_ic(opt, "novalues") => {
+                return out.error("ERR NOVALUES option can only be used in HSCAN");
+            }
+            _ if eq_ic(opt, "noscores") => {
+                return out.error("ERR NOSCORES option can only be used in ZSCAN");
+            }
+            _ => return out.error(err::SYNTAX),
+        }
+        j += 2;
+    }
+    let matches = |bytes: &[u8]| pattern.as_ref().is_none_or(|p| p.matches(bytes));
+    let (next, members): (u64, Vec<Vec<u8>>) = match set {
+        SetValue::HashTable(_) => hashtable_scan_step(set, cursor, count),
+        // Small encodings are returned whole in one call, whatever the cursor.
+        _ => (0, set.iter().map(|m| m.to_bytes()).collect()),
+    };
+    let members: Vec<Vec<u8>> = members.into_iter().filter(|m| matches(m)).collect();
+    out.array(2);
+    out.bulk(next.to_string().as_bytes());
+    out.array(members.len());
+    for member in &members {
+        out.bulk(member);
+    }
+}
+
+// --- SPOP / SRANDMEMBER ---------------------------------------------------------------------------
+
+/// `count` distinct members chosen uniformly (count < len), in random order.
+fn sample_distinct(set: &SetValue, count: usize) -> Vec<Vec<u8>> {
+    let mut rng = rand::thread_rng();
+    let members: Vec<SetMember> = set.iter().collect();
+    rand::seq::index::sample(&mut rng, members.len(), count.min(members.len()))
+        .into_iter()
+        .filter_map(|i| members.get(i).map(|m| m.to_bytes()))
+        .collect()
+}
+
+fn spop(ctx: &mut Ctx) {
+    if ctx.argc() > 3 {
+        return ctx.out.error(err::SYNTAX);
+    }
+    if ctx.argc() == 3 {
+        return spop_with_count(ctx);
+    }
+    let key = ctx.arg(1);
+    let (out, found) = find(ctx, key, false);
+    let set = match found {
+        Found::WrongType => return out.error(err::WRONGTYPE),
+        Found::Missing => return out.null(),
+        Found::Set(set) => set,
+    };
+    let mut rng = rand::thread_rng();
+    let Some(member) = set
+        .random_member(|len| rng.gen_range(0..len))
+        .map(|m| m.to_bytes())
+    else {
+        return out.null();
+    };
+    set.remove(&member);
+    out.bulk(&member);
+    if set.is_empty() {
+        ctx.delete(key);
+    }
+    ctx.mark_dirty(1);
+    ctx.record_effect(vec![b"SREM".to_vec(), key.to_vec(), member]);
+}
+
+fn spop_with_count(ctx: &mut Ctx) {
+    let count = match parse_i64(ctx.arg(2)) {
+        Some(n) if n >= 0 => usize::try_from(n).unwrap_or(usize::MAX),
+        _ => return ctx.out.error("ERR value is out of range, must be positive"),
+    };
+    let key = ctx.arg(1);
+    let (out, found) = find(ctx, key, false);
+    let set = match found {
+        Found::WrongType => return out.error(err::WRONGTYPE),
+        Found::Missing => return out.set(0),
+        Found::Set(set) => set,
+    };
+    if count == 0 {
+        return out.set(0);
+    }
+    let size = set.len();
+    if count >= size {
+        reply_all(out, set, true);
+        ctx.delete(key);
+        ctx.mark_dirty(size as u64);
+        ctx.record_effect(vec![b"DEL".to_vec(), key.to_vec()]);
+        return;
+    }
+    let popped = sample_distinct(set, count);
+    for member in &popped {
+        set.remove(member);
+    }
+    out.set(popped.len());
+    for member in &popped {
+        out.bulk(member);
+    }
+    ctx.mark_dirty(popped.len() as u64);
+    for batch in popped.chunks(SPOP_EFFECT_BATCH) {
+        let mut effect = Vec::with_capacity(batch.len() + 2);
+        effect.push(b"SREM".to_vec());
+        effect.push(key.to_vec());
+        effect.extend(batch.iter().cloned());
+        ctx.record_effect(effect);
+    }
+}
+
+/// The error of a count Valkey bounds to `-LONG_MAX..=LONG_MAX`: only `i64::MIN` reaches it.
+const OUTSIDE_SYMMETRIC_RANGE: &str =
+    "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807";
+
+fn srandmember(ctx: &mut Ctx) {
+    if ctx.argc() > 3 {
+        return ctx.out.error(err::SYNTAX);
+    }
+    if ctx.argc() == 3 {
+        return srandmember_with_count(ctx);
+    }
+    let key = ctx.arg(1);
+    let (out, found) = find(ctx, key, true);
+    let set = match found {
+        Found::WrongType => return out.error(err::WRONGTYPE),
+        Found::Missing => return out.null(),
+        Found::Set(set) => set,
+    };
+    let mut rng = rand::thread_rng();
+    match set.random_member(|len| rng.gen_range(0..len)) {
+        Some(member) => bulk_member(out, member),
+        None => out.null(),
+    }
+}
+
+fn srandmember_with_count(ctx: &mut Ctx) {
+    let (count, distinct) = match parse_i64(ctx.arg(2)) {
+        None => return ctx.out.error(err::NOT_INTEGER),
+        Some(i64::MIN) => return ctx.out.error(OUTSIDE_SYMMETRIC_RANGE),
+        Some(n) => (
+            usize::try_from(n.unsigned_abs()).unwrap_or(usize::MAX),
+            n >= 0,
+        ),
+    };
+    let key = ctx.arg(1);
+    let (out, found) = find(ctx, key, true);
+    let set = match found {
+        Found::WrongType => return out.error(err::WRONGTYPE),
+        Found::Missing => return out.array(0),
+        Found::Set(set) => set,
+    };
+    if count == 0 || set.is_empty() {
+        return out.array(0);
+    }
+    if !distinct {
+        // Repeats allowed: every pick is independent. Member references are gathered once so a
+        // hashtable pick is O(1).
+        let members: Vec<SetMember> = set.iter().collect();
+        let mut rng = rand::thread_rng();
+        out.array(count);
+        for _ in 0..count {
+            if let Some(&member) = members.get(rng.gen_range(0..members.len())) {
+                bulk_member(out, member);
+            }
+        }
+        return;
+    }
+    if count >= set.len() {
+        return reply_all(out, set, false);
+    }
+    let picked = sample_distinct(set, count);
+    out.array(picked.len());
+    for member in &picked {
+        out.bulk(member);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::hashtable_scan_step;
+    use crate::client::{ClientState, Peer};
+    use crate::server::Server;
+    use ferrokey_ds::intset::{SetLimits, SetValue};
+    use ferrokey_resp::{Protocol, ReplyBuf};
+
+    /// Runs `commands` on a fresh server and returns, per command, the effects it emitted.
+    fn effects_of(commands: &[&[&str]]) -> Vec<Vec<Vec<String>>> {
+        let server = Server::new(ferrokey_config::Config::new(), "test".into());
+        let mut stream = server.write_stream.subscribe();
+        let (handle, _pushes) = server.clients.register(
+            Peer::Unix {
+                path: "test".into(),
+            },
+            -1,
+        );
+        let mut client = ClientState::new(handle, true);
+        let mut out = ReplyBuf::new(Protocol::Resp2);
+        let mut all = Vec::new();
+        for command in commands {
+            let args: Vec<&[u8]> = command.iter().map(|a| a.as_bytes()).collect();
+            crate::dispatch::execute(&server, &mut client, &args, &mut out);
+            let mut emitted = Vec::new();
+            while let Ok(batch) = stream.try_recv() {
+                for effect in &batch.commands {
+                    let words = effect.iter().map(|w| String::from_utf8_lossy(w).into());
+                    emitted.push(words.collect());
+                }
+            }
+            all.push(emitted);
+        }
+        all
+    }
+
+    fn words(text: &str) -> Vec<String> {
+        text.split(' ').map(String::from).collect()
+    }
+
+    #[test]
+    fn spop_replicates_as_srem_or_del() {
+        let effects = effects_of(&[
+            &["SADD", "one", "x"],
+            &["SPOP", "one"],
+            &["SADD", "s", "a", "b", "c"],
+            &["SPOP", "s", "2"],
+            &["SPOP", "s", "5"],
+            &["SPOP", "s", "0"],
+        ]);
+        assert_eq!(effects[1], vec![words("SREM one x")]);
+        let [srem] = effects[3].as_slice() else {
+            panic!("{effects:?}")
+        };
+        assert_eq!(srem.len(), 4);
+        assert_eq!(srem[..2], words("SREM s"));
+        assert_eq!(effects[4].len(), 1);
+        assert_eq!(effects[4][0], words("DEL s"));
+        assert!(effects[5].is_empty());
+    }
+
+    #[test]
+    fn commands_that_change_nothing_are_not_replicated() {
+        let effects = effects_of(&[
+            &["SADD", "a", "1", "2"],
+            &["SADD", "a", "1"],
+            &["SREM", "a", "9"],
+            &["SMOVE", "a", "a", "1"],
+            &["SMOVE", "a", "b", "9"],
+            &["SUNIONSTORE", "d", "missing"],
+            &["SINTERSTORE", "d", "a", "missing"],
+            &["SMOVE", "a", "b", "1"],
+            &["SDIFFSTORE", "d", "a", "a"],
+        ]);
+        assert!(effects[1..7].iter().all(|e| e.is_empty()), "{effects:?}");
+        assert_eq!(effects[7], vec![words("SMOVE a b 1")]);
+        assert!(effects[8].is_empty(), "empty result, no destination");
+    }
+
+    #[test]
+    fn hashtable_scan_steps_cover_every_member_once() {
+        let limits = SetLimits::default();
+        let mut set = SetValue::with_hint(b"x", 1000, &limits);
+        for i in 0..1000 {
+            set.add(format!("m{i}").as_bytes(), &limits);
+        }
+        let mut cursor = 0;
+        let mut seen = Vec::new();
+        loop {
+            let (next, batch) = hashtable_scan_step(&set, cursor, 7);
+            assert!(!batch.is_empty());
+            seen.extend(batch);
+            if next == 0 {
+                break;
+            }
+            assert!(next > cursor);
+            cursor = next;
+        }
+        seen.sort();
+        seen.dedup();
+        assert_eq!(seen.len(), 1000);
+    }
+}

@@ -1,0 +1,153 @@
+//! The sorted-set readers that look at the whole set rather than a range: ZRANDMEMBER (random
+//! picks, with or without repetition) and ZSCAN (which returns everything in one reply).
+
+use rand::Rng;
+
+use super::{find, reply_elements, Found, OUTSIDE_SYMMETRIC_RANGE};
+use crate::commands::{err, parse_i64, Ctx};
+use crate::util::eq_ic;
+
+// --- ZRANDMEMBER -------------------------------------------------------------------------------
+
+pub(super) fn zrandmember(ctx: &mut Ctx) {
+    let key = ctx.arg(1);
+    if ctx.argc() < 3 {
+        let (out, found) = find(ctx, key, true);
+        return match found {
+            Found::WrongType => out.error(err::WRONGTYPE),
+            Found::Missing => out.null(),
+            Found::ZSet(zset) => {
+                let rank = rand::thread_rng().gen_range(0..zset.len().max(1));
+                match zset.get_by_rank(rank, false) {
+                    Some((member, _)) => out.bulk(member),
+                    None => out.null(),
+                }
+            }
+        };
+    }
+    let count = match parse_i64(ctx.arg(2)) {
+        None => return ctx.out.error(err::NOT_INTEGER),
+        Some(i64::MIN) => return ctx.out.error(OUTSIDE_SYMMETRIC_RANGE),
+        Some(n) => n,
+    };
+    if ctx.argc() > 4 || (ctx.argc() == 4 && !eq_ic(ctx.arg(3), "withscores")) {
+        return ctx.out.error(err::SYNTAX);
+    }
+    let withscores = ctx.argc() == 4;
+    if withscores && !(-(i64::MAX / 2)..=i64::MAX / 2).contains(&count) {
+        return ctx.out.error("ERR value is out of range");
+    }
+    let (out, found) = find(ctx, key, true);
+    let zset = match found {
+        Found::WrongType => return out.error(err::WRONGTYPE),
+        Found::Missing => return out.array(0),
+        Found::ZSet(zset) => zset,
+    };
+    if count == 0 {
+        return out.array(0);
+    }
+    let len = zset.len();
+    let mut rng = rand::thread_rng();
+    let wanted = usize::try_from(count.unsigned_abs()).unwrap_or(usize::MAX);
+    if count < 0 || wanted == 1 {
+        // Repetitions allowed: each pick is independent, streamed rather than collected.
+        let nested = withscores && out.is_resp3();
+        out.array(if withscores && !nested {
+            wanted.saturating_mul(2)
+        } else {
+            wanted
+        });
+        for _ in 0..wanted {
+            let Some((member, score)) = zset.get_by_rank(rng.gen_range(0..len.max(1)), false)
+            else {
+                break;
+            };
+            if nested {
+                out.array(2);
+            }
+            out.bulk(member);
+            if withscores {
+                out.double(score);
+            }
+        }
+        return;
+    }
+    if wanted >= len {
+        // The whole set, highest first, as Valkey's reply order for this case.
+        return reply_elements(out, zset.range_by_rank(0..len, true), withscores);
+    }
+    // Distinct members: a partial Fisher-Yates shuffle of the ranks.
+    let mut ranks: Vec<usize> = (0..len).collect();
+    for i in 0..wanted {
+        let j = rng.gen_range(i..len);
+        ranks.swap(i, j);
+    }
+    let chosen: Vec<(&[u8], f64)> = ranks
+        .iter()
+        .take(wanted)
+        .filter_map(|&rank| zset.get_by_rank(rank, false))
+        .collect();
+    reply_elements(out, chosen.into_iter(), withscores)
+}
+
+// --- ZSCAN -------------------------------------------------------------------------------------
+
+/// ZSCAN returns the whole set in one reply with cursor 0, whatever the cursor and COUNT: what
+/// Valkey does for a `listpack` set, and a valid scan of a `skiplist` one too (every element
+/// present throughout is returned). Scores are formatted as in other replies, as bulk strings.
+pub(super) fn zscan(ctx: &mut Ctx) {
+    if crate::commands::keys::parse_cursor(ctx, ctx.arg(2)).is_none() {
+        return;
+    }
+    let key = ctx.arg(1);
+    let (out, found) = find(ctx, key, true);
+    match found {
+        Found::WrongType => return out.error(err::WRONGTYPE),
+        Found::Missing => {
+            out.array(2);
+            out.bulk(b"0");
+            return out.array(0);
+        }
+        Found::ZSet(_) => {}
+    }
+    let mut pattern = None;
+    let mut j = 3;
+    while j < ctx.argc() {
+        let opt = ctx.arg(j);
+        let has_value = j + 1 < ctx.argc();
+        if eq_ic(opt, "count") && has_value {
+            match parse_i64(ctx.arg(j + 1)) {
+                Some(n) if n >= 1 => {}
+                Some(_) => return ctx.out.error(err::SYNTAX),
+                None => return ctx.out.error(err::NOT_INTEGER),
+            }
+        } else if eq_ic(opt, "match") && has_value {
+            let text = ctx.arg(j + 1);
+            pattern = (text != b"*").then(|| ferrokey_util::glob::GlobPattern::new(text, false));
+        } else if eq_ic(opt, "novalues") {
+            return ctx
+                .out
+                .error("ERR NOVALUES option can only be used in HSCAN");
+        } else {
+            return ctx.out.error(err::SYNTAX);
+        }
+        j += 2;
+    }
+    // Looked up again only to read it: counted once in the hit statistics above.
+    let (out, found) = find(ctx, key, false);
+    let Found::ZSet(zset) = found else {
+        return;
+    };
+    let matching: Vec<(&[u8], f64)> = zset
+        .iter()
+        .filter(|(member, _)| pattern.as_ref().is_none_or(|p| p.matches(member)))
+        .collect();
+    out.array(2);
+    out.bulk(b"0");
+    out.array(matching.len() * 2);
+    let mut tmp = [0u8; 32];
+    for (member, score) in matching {
+        out.bulk(member);
+        out.bulk(ferrokey_resp::format_double(score, &mut tmp));
+    }
+}

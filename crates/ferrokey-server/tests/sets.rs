@@ -1,0 +1,251 @@
+//! Integration tests of the set commands for what the differential corpus cannot show: SSCAN's
+//! cursor over a hashtable (full coverage, also while the set changes), the random commands'
+//! guarantees (distinctness, membership, counts), algebra over sets of a size no corpus line
+//! holds, and atomicity of SMOVE under concurrent clients. Exact reply bytes are the corpus's
+//! job (`tests/corpus/sets.txt`).
+
+mod common;
+
+use std::collections::HashSet;
+use std::thread;
+
+use common::ServerProcess;
+use redis::Commands;
+
+fn start() -> ServerProcess {
+    ServerProcess::start_ferrokey(&["--enable-debug-command", "yes"]).expect("server starts")
+}
+
+fn members(prefix: &str, from: usize, to: usize) -> Vec<String> {
+    (from..to).map(|i| format!("{prefix}{i}")).collect()
+}
+
+fn encoding(con: &mut redis::Connection, key: &str) -> String {
+    redis::cmd("OBJECT")
+        .arg("ENCODING")
+        .arg(key)
+        .query(con)
+        .unwrap()
+}
+
+/// One SSCAN call: the next cursor and the members returned.
+fn sscan_step(
+    con: &mut redis::Connection,
+    key: &str,
+    cursor: u64,
+    count: usize,
+) -> (u64, Vec<String>) {
+    let (next, batch): (String, Vec<String>) = redis::cmd("SSCAN")
+        .arg(key)
+        .arg(cursor)
+        .arg("COUNT")
+        .arg(count)
+        .query(con)
+        .unwrap();
+    (next.parse().unwrap(), batch)
+}
+
+#[test]
+fn sscan_covers_a_hashtable_exactly_once() {
+    let server = start();
+    let mut con = server.redis_connection().unwrap();
+    let all = members("m", 0, 5000);
+    let added: usize = con.sadd("big", &all).unwrap();
+    assert_eq!(added, all.len());
+    assert_eq!(encoding(&mut con, "big"), "hashtable");
+    let mut seen = Vec::new();
+    let mut cursor = 0;
+    let mut calls = 0;
+    loop {
+        let (next, batch) = sscan_step(&mut con, "big", cursor, 10);
+        seen.extend(batch);
+        calls += 1;
+        if next == 0 {
+            break;
+        }
+        cursor = next;
+    }
+    assert!(calls > 1, "a hashtable is walked in several calls");
+    let unique: HashSet<&String> = seen.iter().collect();
+    assert_eq!(unique.len(), seen.len(), "no duplicates without changes");
+    assert_eq!(unique, all.iter().collect::<HashSet<_>>());
+
+    let (next, matched): (String, Vec<String>) = redis::cmd("SSCAN")
+        .arg("big")
+        .arg(0)
+        .arg("MATCH")
+        .arg("m12*")
+        .arg("COUNT")
+        .arg(100_000)
+        .query(&mut con)
+        .unwrap();
+    assert_eq!(next, "0");
+    assert_eq!(matched.len(), 1 + 10 + 100);
+}
+
+#[test]
+fn sscan_returns_every_stable_member_while_the_set_changes() {
+    let server = start();
+    let mut con = server.redis_connection().unwrap();
+    let stable = members("stable", 0, 2000);
+    let _: usize = con.sadd("s", &stable).unwrap();
+    let _: usize = con.sadd("s", members("gone", 0, 2000)).unwrap();
+    let mut seen = HashSet::new();
+    let mut cursor = 0;
+    let mut round = 0;
+    loop {
+        let (next, batch) = sscan_step(&mut con, "s", cursor, 20);
+        seen.extend(batch);
+        // Between calls: remove members that were not stable and add new ones, which grows
+        // and reshapes the table.
+        let _: usize = con
+            .srem("s", members("gone", round * 20, round * 20 + 20))
+            .unwrap();
+        let _: usize = con
+            .sadd("s", members("new", round * 50, round * 50 + 50))
+            .unwrap();
+        round += 1;
+        if next == 0 {
+            break;
+        }
+        cursor = next;
+    }
+    for member in &stable {
+        assert!(seen.contains(member), "{member} missed");
+    }
+}
+
+#[test]
+fn spop_and_srandmember_counts_on_large_sets() {
+    let server = start();
+    let mut con = server.redis_connection().unwrap();
+    let all = members("e", 0, 3000);
+    let _: usize = con.sadd("s", &all).unwrap();
+    let universe: HashSet<String> = all.iter().cloned().collect();
+
+    let picked: Vec<String> = con.srandmember_multiple("s", 2500).unwrap();
+    assert_eq!(picked.len(), 2500);
+    assert_eq!(
+        picked.iter().collect::<HashSet<_>>().len(),
+        2500,
+        "distinct"
+    );
+    assert!(picked.iter().all(|m| universe.contains(m)));
+    let repeated: Vec<String> = redis::cmd("SRANDMEMBER")
+        .arg("s")
+        .arg(-10_000)
+        .query(&mut con)
+        .unwrap();
+    assert_eq!(repeated.len(), 10_000);
+    assert!(repeated.iter().all(|m| universe.contains(m)));
+    let everything: Vec<String> = con.srandmember_multiple("s", 10_000).unwrap();
+    assert_eq!(everything.len(), 3000);
+
+    let popped: Vec<String> = redis::cmd("SPOP")
+        .arg("s")
+        .arg(1000)
+        .query(&mut con)
+        .unwrap();
+    assert_eq!(popped.len(), 1000);
+    let popped: HashSet<String> = popped.into_iter().collect();
+    assert_eq!(popped.len(), 1000, "distinct");
+    assert_eq!(con.scard::<_, usize>("s").unwrap(), 2000);
+    let remaining: HashSet<String> = con.smembers("s").unwrap();
+    assert!(remaining.is_disjoint(&popped));
+    let rebuilt: HashSet<String> = remaining.union(&popped).cloned().collect();
+    assert_eq!(rebuilt, universe);
+
+    let one: String = con.spop("s").unwrap();
+    assert!(universe.contains(&one));
+    let rest: Vec<String> = redis::cmd("SPOP")
+        .arg("s")
+        .arg(5000)
+        .query(&mut con)
+        .unwrap();
+    assert_eq!(rest.len(), 1999);
+    assert!(!con.exists::<_, bool>("s").unwrap());
+}
+
+#[test]
+fn algebra_over_large_sets_matches_a_model() {
+    let server = start();
+    let mut con = server.redis_connection().unwrap();
+    let a: Vec<String> = (0..3000).map(|i| (i * 2).to_string()).collect();
+    let b: Vec<String> = (0..3000).map(|i| (i * 3).to_string()).collect();
+    let c = members("x", 0, 500);
+    let _: usize = con.sadd("a", &a).unwrap();
+    let _: usize = con.sadd("b", &b).unwrap();
+    let _: usize = con.sadd("c", &c).unwrap();
+    let sa: HashSet<String> = a.into_iter().collect();
+    let sb: HashSet<String> = b.into_iter().collect();
+    let sc: HashSet<String> = c.into_iter().collect();
+
+    let inter: HashSet<String> = con.sinter(&["a", "b"]).unwrap();
+    assert_eq!(inter, sa.intersection(&sb).cloned().collect());
+    let union: HashSet<String> = con.sunion(&["a", "b", "c"]).unwrap();
+    let model: HashSet<String> = sa.union(&sb).chain(sc.iter()).cloned().collect();
+    assert_eq!(union, model);
+    let diff: HashSet<String> = con.sdiff(&["a", "b", "c"]).unwrap();
+    assert_eq!(diff, sa.difference(&sb).cloned().collect());
+    let card: usize = redis::cmd("SINTERCARD")
+        .arg(2)
+        .arg("a")
+        .arg("b")
+        .query(&mut con)
+        .unwrap();
+    assert_eq!(card, 1000);
+    let limited: usize = redis::cmd("SINTERCARD")
+        .arg(2)
+        .arg("a")
+        .arg("b")
+        .arg("LIMIT")
+        .arg(7)
+        .query(&mut con)
+        .unwrap();
+    assert_eq!(limited, 7);
+
+    let stored: usize = con.sinterstore("i", &["a", "b"]).unwrap();
+    assert_eq!(stored, 1000);
+    assert_eq!(encoding(&mut con, "i"), "hashtable");
+    let stored: usize = con.sunionstore("u", &["a", "c"]).unwrap();
+    assert_eq!(stored, 3500);
+    let stored: usize = con.sdiffstore("d", &["b", "a"]).unwrap();
+    assert_eq!(stored, 2000);
+    let d: HashSet<String> = con.smembers("d").unwrap();
+    assert_eq!(d, sb.difference(&sa).cloned().collect());
+}
+
+#[test]
+fn concurrent_smoves_conserve_members() {
+    const CLIENTS: usize = 4;
+    const MOVES: usize = 300;
+    let server = start();
+    let mut con = server.redis_connection().unwrap();
+    let all = members("v", 0, 200);
+    let _: usize = con.sadd("left", &all).unwrap();
+    let handles: Vec<_> = (0..CLIENTS)
+        .map(|client| {
+            let port = server.port();
+            let all = all.clone();
+            thread::spawn(move || {
+                let mut con = common::redis_connection(port).unwrap();
+                for i in 0..MOVES {
+                    let member = &all[(client * 37 + i * 11) % all.len()];
+                    let (from, to) = if i % 2 == 0 {
+                        ("left", "right")
+                    } else {
+                        ("right", "left")
+                    };
+                    let _: i64 = con.smove(from, to, member).unwrap();
+                }
+            })
+        })
+        .collect();
+    for handle in handles {
+        handle.join().unwrap();
+    }
+    let left: HashSet<String> = con.smembers("left").unwrap();
+    let right: HashSet<String> = con.smembers("right").unwrap();
+    assert!(left.is_disjoint(&right));
+    assert_eq!(left.len() + right.len(), all.len());
+}

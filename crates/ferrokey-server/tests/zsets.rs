@@ -1,0 +1,209 @@
+//! Integration tests of the sorted-set commands for what the differential corpus cannot show:
+//! sets of a size no corpus line holds (the `skiplist` encoding under ranks, ranges, removals and
+//! scans), and atomicity under concurrent clients. Exact reply bytes are the corpus's job
+//! (`tests/corpus/zsets.txt`).
+
+mod common;
+
+use std::thread;
+
+use common::ServerProcess;
+use redis::Commands;
+
+fn start() -> ServerProcess {
+    ServerProcess::start_ferrokey(&["--enable-debug-command", "yes"]).expect("server starts")
+}
+
+fn member(i: usize) -> String {
+    format!("m{i:06}")
+}
+
+/// Fills `key` with members `m000000..` scored `0..len`, in batches.
+fn fill(con: &mut redis::Connection, key: &str, len: usize) {
+    for chunk in (0..len).step_by(5_000) {
+        let mut cmd = redis::cmd("ZADD");
+        cmd.arg(key);
+        for i in chunk..(chunk + 5_000).min(len) {
+            cmd.arg(i).arg(member(i));
+        }
+        let _: usize = cmd.query(con).unwrap();
+    }
+}
+
+#[test]
+fn large_sorted_set_ranks_ranges_and_removals() {
+    const LEN: usize = 50_000;
+    let server = start();
+    let mut con = server.redis_connection().unwrap();
+    fill(&mut con, "big", LEN);
+    assert_eq!(con.zcard::<_, usize>("big").unwrap(), LEN);
+    let encoding: String = redis::cmd("OBJECT")
+        .arg("ENCODING")
+        .arg("big")
+        .query(&mut con)
+        .unwrap();
+    assert_eq!(encoding, "skiplist");
+
+    assert_eq!(
+        con.zrank::<_, _, usize>("big", member(31_337)).unwrap(),
+        31_337
+    );
+    let rev_rank: usize = con.zrevrank("big", member(0)).unwrap();
+    assert_eq!(rev_rank, LEN - 1);
+    let middle: Vec<String> = con.zrange("big", 20_000, 20_009).unwrap();
+    assert_eq!(middle, (20_000..20_010).map(member).collect::<Vec<_>>());
+    let tail: Vec<String> = con.zrevrange("big", 0, 2).unwrap();
+    assert_eq!(
+        tail,
+        vec![member(LEN - 1), member(LEN - 2), member(LEN - 3)]
+    );
+    let by_score: Vec<String> = redis::cmd("ZRANGE")
+        .arg("big")
+        .arg("(100")
+        .arg("+inf")
+        .arg("BYSCORE")
+        .arg("LIMIT")
+        .arg(10)
+        .arg(3)
+        .query(&mut con)
+        .unwrap();
+    assert_eq!(by_score, vec![member(111), member(112), member(113)]);
+    assert_eq!(
+        con.zcount::<_, _, _, usize>("big", 1000, 1999).unwrap(),
+        1000
+    );
+
+    let removed: usize = con.zrembyscore("big", 0, 9_999).unwrap();
+    assert_eq!(removed, 10_000);
+    let removed: usize = con.zremrangebyrank("big", -10_000, -1).unwrap();
+    assert_eq!(removed, 10_000);
+    assert_eq!(con.zcard::<_, usize>("big").unwrap(), LEN - 20_000);
+    let first: Vec<(String, f64)> = con.zrange_withscores("big", 0, 0).unwrap();
+    assert_eq!(first, vec![(member(10_000), 10_000.0)]);
+    let popped: Vec<(String, f64)> = con.zpopmax("big", 2).unwrap();
+    assert_eq!(
+        popped,
+        vec![(member(39_999), 39_999.0), (member(39_998), 39_998.0)]
+    );
+    let new_score: f64 = con.zincr("big", member(10_000), 1_000_000).unwrap();
+    assert_eq!(new_score, 1_010_000.0);
+    let last: Vec<String> = con.zrevrange("big", 0, 0).unwrap();
+    assert_eq!(last, vec![member(10_000)]);
+}
+
+#[test]
+fn zscan_of_a_large_set_returns_every_member_once() {
+    const LEN: usize = 3_000;
+    let server = start();
+    let mut con = server.redis_connection().unwrap();
+    fill(&mut con, "s", LEN);
+    let mut cursor = 0u64;
+    let mut seen = std::collections::HashSet::new();
+    loop {
+        let (next, items): (u64, Vec<String>) = redis::cmd("ZSCAN")
+            .arg("s")
+            .arg(cursor)
+            .arg("COUNT")
+            .arg(100)
+            .query(&mut con)
+            .unwrap();
+        for pair in items.chunks(2) {
+            seen.insert(pair[0].clone());
+        }
+        cursor = next;
+        if cursor == 0 {
+            break;
+        }
+    }
+    assert_eq!(seen.len(), LEN);
+}
+
+#[test]
+fn store_commands_on_large_inputs() {
+    let server = start();
+    let mut con = server.redis_connection().unwrap();
+    fill(&mut con, "a", 1_000);
+    let mut cmd = redis::cmd("ZADD");
+    cmd.arg("b");
+    for i in (0..2_000).step_by(2) {
+        cmd.arg(1).arg(member(i));
+    }
+    let _: usize = cmd.query(&mut con).unwrap();
+    let stored: usize = con.zinterstore("i", &["a", "b"]).unwrap();
+    assert_eq!(stored, 500);
+    let score: f64 = con.zscore("i", member(998)).unwrap();
+    assert_eq!(score, 999.0);
+    let stored: usize = con.zunionstore("u", &["a", "b"]).unwrap();
+    assert_eq!(stored, 1_500);
+    let stored: usize = redis::cmd("ZDIFFSTORE")
+        .arg("d")
+        .arg(2)
+        .arg("a")
+        .arg("b")
+        .query(&mut con)
+        .unwrap();
+    assert_eq!(stored, 500);
+    let stored: usize = redis::cmd("ZRANGESTORE")
+        .arg("r")
+        .arg("a")
+        .arg(100)
+        .arg(199)
+        .query(&mut con)
+        .unwrap();
+    assert_eq!(stored, 100);
+    let encoding: String = redis::cmd("OBJECT")
+        .arg("ENCODING")
+        .arg("r")
+        .query(&mut con)
+        .unwrap();
+    assert_eq!(encoding, "listpack");
+}
+
+#[test]
+fn concurrent_increments_and_pops_are_atomic() {
+    const CLIENTS: usize = 4;
+    const ROUNDS: usize = 500;
+    let server = start();
+    let port = server.port();
+    let workers: Vec<_> = (0..CLIENTS)
+        .map(|_| {
+            thread::spawn(move || {
+                let mut con = common::redis_connection(port).unwrap();
+                for round in 0..ROUNDS {
+                    let _: f64 = con.zincr("counter", "hits", 1).unwrap();
+                    let _: usize = con.zadd("queue", member(round), round).unwrap();
+                }
+            })
+        })
+        .collect();
+    for worker in workers {
+        worker.join().unwrap();
+    }
+    let mut con = server.redis_connection().unwrap();
+    let hits: f64 = con.zscore("counter", "hits").unwrap();
+    assert_eq!(hits, (CLIENTS * ROUNDS) as f64);
+    assert_eq!(con.zcard::<_, usize>("queue").unwrap(), ROUNDS);
+
+    let poppers: Vec<_> = (0..CLIENTS)
+        .map(|_| {
+            thread::spawn(move || {
+                let mut con = common::redis_connection(port).unwrap();
+                let mut mine = Vec::new();
+                loop {
+                    let popped: Vec<(String, f64)> = con.zpopmin("queue", 7).unwrap();
+                    if popped.is_empty() {
+                        return mine;
+                    }
+                    mine.extend(popped.into_iter().map(|(member, _)| member));
+                }
+            })
+        })
+        .collect();
+    let mut all: Vec<String> = poppers
+        .into_iter()
+        .flat_map(|popper| popper.join().unwrap())
+        .collect();
+    all.sort();
+    assert_eq!(all, (0..ROUNDS).map(member).collect::<Vec<_>>());
+    assert!(!con.exists::<_, bool>("queue").unwrap());
+}
