@@ -40,36 +40,14 @@ pub const COMMANDS: &[Binding] = &[
     ("lmpop", lmpop, Scope::Keys),
 ];
 
-/// What a key holds, as far as a list command cares.
-enum Found<'a> {
-    Missing,
-    WrongType,
-    List(&'a mut List),
-}
+type Found<'a> = super::Found<'a, List>;
 
-/// Looks `key` up as a list, borrowing only the keyspace parts of `ctx` so the output buffer
-/// stays usable while the list is read. `read` selects lookupKeyRead semantics (hit/miss
-/// statistics) over lookupKeyWrite.
+/// Looks `key` up as a list value (see `Ctx::find_typed`).
 fn find<'a>(ctx: &'a mut Ctx, key: &[u8], read: bool) -> (&'a mut ReplyBuf, Found<'a>) {
-    let touch = !ctx.client.handle.no_touch.load(Ordering::Relaxed);
-    let entry = super::lookup(
-        ctx.server,
-        ctx.locks,
-        ctx.effects,
-        ctx.now_ms,
-        ctx.client.db,
-        key,
-        touch,
-        read,
-    );
-    let found = match entry {
-        None => Found::Missing,
-        Some(entry) => match &mut entry.value {
-            Value::List(list) => Found::List(list),
-            _ => Found::WrongType,
-        },
-    };
-    (ctx.out, found)
+    ctx.find_typed(key, read, |value| match value {
+        Value::List(inner) => Some(&mut **inner),
+        _ => None,
+    })
 }
 
 /// The error of arguments Valkey bounds to `-LONG_MAX..=LONG_MAX` (LREM's count, LPOS's RANK):
@@ -187,7 +165,7 @@ fn push_generic(ctx: &mut Ctx, end: End, only_existing: bool) {
             ctx.set_value(key, Value::List(Box::new(list)), 0, false);
             len
         }
-        Found::List(list) => {
+        Found::Value(list) => {
             list.push(end, values, limits);
             list.len()
         }
@@ -253,7 +231,7 @@ fn pop_generic(ctx: &mut Ctx, end: End) {
         Found::WrongType => return out.error(err::WRONGTYPE),
         Found::Missing if count.is_some() => return out.null_array(),
         Found::Missing => return out.null(),
-        Found::List(list) => list,
+        Found::Value(list) => list,
     };
     let popped = match count {
         Some(0) => return out.array(0),
@@ -290,7 +268,7 @@ fn llen(ctx: &mut Ctx) {
     match found {
         Found::WrongType => out.error(err::WRONGTYPE),
         Found::Missing => out.int(0),
-        Found::List(list) => out.int(i64::try_from(list.len()).unwrap_or(i64::MAX)),
+        Found::Value(list) => out.int(i64::try_from(list.len()).unwrap_or(i64::MAX)),
     }
 }
 
@@ -303,7 +281,7 @@ fn lrange(ctx: &mut Ctx) {
     match found {
         Found::WrongType => out.error(err::WRONGTYPE),
         Found::Missing => out.array(0),
-        Found::List(list) => match resolve_range(list.len(), start, stop) {
+        Found::Value(list) => match resolve_range(list.len(), start, stop) {
             Some((first, count)) => reply_range(out, list, first, count, false),
             None => out.array(0),
         },
@@ -317,7 +295,7 @@ fn lindex(ctx: &mut Ctx) {
     let list = match found {
         Found::WrongType => return out.error(err::WRONGTYPE),
         Found::Missing => return out.null(),
-        Found::List(list) => list,
+        Found::Value(list) => list,
     };
     let Some(index) = parse_i64(index_arg) else {
         return out.error(err::NOT_INTEGER);
@@ -339,7 +317,7 @@ fn lset(ctx: &mut Ctx) {
     let list = match found {
         Found::WrongType => return out.error(err::WRONGTYPE),
         Found::Missing => return out.error(err::NO_SUCH_KEY),
-        Found::List(list) => list,
+        Found::Value(list) => list,
     };
     let Some(index) = parse_i64(index_arg) else {
         return out.error(err::NOT_INTEGER);
@@ -373,7 +351,7 @@ fn linsert(ctx: &mut Ctx) {
     let list = match found {
         Found::WrongType => return out.error(err::WRONGTYPE),
         Found::Missing => return out.int(0),
-        Found::List(list) => list,
+        Found::Value(list) => list,
     };
     if list.insert_at_pivot(pivot, value, after, limits) {
         out.int(i64::try_from(list.len()).unwrap_or(i64::MAX));
@@ -396,7 +374,7 @@ fn lrem(ctx: &mut Ctx) {
     let list = match found {
         Found::WrongType => return out.error(err::WRONGTYPE),
         Found::Missing => return out.int(0),
-        Found::List(list) => list,
+        Found::Value(list) => list,
     };
     let removed = list.remove_matching(value, count, limits);
     out.int(i64::try_from(removed).unwrap_or(i64::MAX));
@@ -416,7 +394,7 @@ fn ltrim(ctx: &mut Ctx) {
     let list = match found {
         Found::WrongType => return out.error(err::WRONGTYPE),
         Found::Missing => return out.ok(),
-        Found::List(list) => list,
+        Found::Value(list) => list,
     };
     let before = list.len();
     list.trim(start, stop, limits);
@@ -480,7 +458,7 @@ fn lpos(ctx: &mut Ctx) {
         Found::WrongType => return out.error(err::WRONGTYPE),
         Found::Missing if count.is_some() => return out.array(0),
         Found::Missing => return out.null(),
-        Found::List(list) => list,
+        Found::Value(list) => list,
     };
     let len = list.len();
     let start = if from_tail { len.saturating_sub(1) } else { 0 };
@@ -550,7 +528,7 @@ fn lmove_generic(ctx: &mut Ctx, from: End, to: End) {
     let list = match found {
         Found::WrongType => return out.error(err::WRONGTYPE),
         Found::Missing => return out.null(),
-        Found::List(list) => list,
+        Found::Value(list) => list,
     };
     if source == destination {
         // Rotation: the list never becomes empty, and a popped element goes straight back.
@@ -571,7 +549,7 @@ fn lmove_generic(ctx: &mut Ctx, from: End, to: End) {
         return out.error(err::WRONGTYPE);
     }
     let (_, found) = find(ctx, source, false);
-    let Found::List(list) = found else {
+    let Found::Value(list) = found else {
         return;
     };
     let Some(moved) = pop_one(list, from) else {
@@ -580,7 +558,7 @@ fn lmove_generic(ctx: &mut Ctx, from: End, to: End) {
     let emptied = list.is_empty();
     let (_, found) = find(ctx, destination, false);
     match found {
-        Found::List(list) => push_moved(list, to, &moved, limits),
+        Found::Value(list) => push_moved(list, to, &moved, limits),
         Found::Missing | Found::WrongType => {
             let mut list = List::new();
             push_moved(&mut list, to, &moved, limits);
@@ -644,8 +622,8 @@ fn lmpop(ctx: &mut Ctx) {
         let list = match found {
             Found::WrongType => return out.error(err::WRONGTYPE),
             Found::Missing => continue,
-            Found::List(list) if list.is_empty() => continue,
-            Found::List(list) => list,
+            Found::Value(list) if list.is_empty() => continue,
+            Found::Value(list) => list,
         };
         let popped = list.pop(end, count, limits);
         out.array(2);

@@ -273,6 +273,51 @@ impl<'c, 'k> Ctx<'c, 'k> {
     }
 }
 
+/// What a key holds, as far as a command working on one value type cares.
+pub enum Found<'a, T> {
+    Missing,
+    WrongType,
+    Value(&'a mut T),
+}
+
+impl<'c, 'k> Ctx<'c, 'k> {
+    /// Looks `key` up and keeps the value `pick` accepts, returning it together with the output
+    /// buffer: only the keyspace parts of the context are borrowed, so a command can read the
+    /// value while it writes its reply. `read` selects lookupKeyRead semantics (hit/miss
+    /// statistics) over lookupKeyWrite.
+    pub fn find_typed<'s, T>(
+        &'s mut self,
+        key: &[u8],
+        read: bool,
+        pick: impl FnOnce(&'s mut Value) -> Option<&'s mut T>,
+    ) -> (&'s mut ReplyBuf, Found<'s, T>) {
+        let touch = !self
+            .client
+            .handle
+            .no_touch
+            .load(std::sync::atomic::Ordering::Relaxed);
+        let (db, now_ms) = (self.client.db, self.now_ms);
+        let entry = lookup(
+            self.server,
+            self.locks,
+            self.effects,
+            now_ms,
+            db,
+            key,
+            touch,
+            read,
+        );
+        let found = match entry {
+            None => Found::Missing,
+            Some(entry) => match pick(&mut entry.value) {
+                Some(value) => Found::Value(value),
+                None => Found::WrongType,
+            },
+        };
+        (&mut *self.out, found)
+    }
+}
+
 /// Lazy expiry over the parts of a `Ctx` it needs (so callers keep the others borrowable).
 fn expire_if_needed(
     server: &Server,

@@ -50,36 +50,14 @@ pub const COMMANDS: &[Binding] = &[
 /// SPOP replicates its pops as SREMs of at most this many members each (Valkey's batch size).
 const SPOP_EFFECT_BATCH: usize = 1024;
 
-/// What a key holds, as far as a set command cares.
-enum Found<'a> {
-    Missing,
-    WrongType,
-    Set(&'a mut SetValue),
-}
+type Found<'a> = super::Found<'a, SetValue>;
 
-/// Looks `key` up as a set, borrowing only the keyspace parts of `ctx` so the output buffer
-/// stays usable while the set is read. `read` selects lookupKeyRead semantics (hit/miss
-/// statistics) over lookupKeyWrite.
+/// Looks `key` up as a set value (see `Ctx::find_typed`).
 fn find<'a>(ctx: &'a mut Ctx, key: &[u8], read: bool) -> (&'a mut ReplyBuf, Found<'a>) {
-    let touch = !ctx.client.handle.no_touch.load(Ordering::Relaxed);
-    let entry = super::lookup(
-        ctx.server,
-        ctx.locks,
-        ctx.effects,
-        ctx.now_ms,
-        ctx.client.db,
-        key,
-        touch,
-        read,
-    );
-    let found = match entry {
-        None => Found::Missing,
-        Some(entry) => match &mut entry.value {
-            Value::Set(set) => Found::Set(set),
-            _ => Found::WrongType,
-        },
-    };
-    (ctx.out, found)
+    ctx.find_typed(key, read, |value| match value {
+        Value::Set(inner) => Some(&mut **inner),
+        _ => None,
+    })
 }
 
 fn limits(ctx: &Ctx) -> SetLimits {
@@ -167,7 +145,7 @@ fn sadd(ctx: &mut Ctx) {
             ctx.set_value(key, Value::Set(Box::new(set)), 0, false);
             added
         }
-        Found::Set(set) => {
+        Found::Value(set) => {
             set.convert_for_hint(members.len(), &limits);
             members.iter().filter(|m| set.add(m, &limits)).count()
         }
@@ -184,7 +162,7 @@ fn srem(ctx: &mut Ctx) {
     let set = match found {
         Found::WrongType => return out.error(err::WRONGTYPE),
         Found::Missing => return out.int(0),
-        Found::Set(set) => set,
+        Found::Value(set) => set,
     };
     let mut removed = 0usize;
     for member in members {
@@ -207,7 +185,7 @@ fn probe(ctx: &mut Ctx, key: &[u8]) -> Option<bool> {
     match find(ctx, key, false).1 {
         Found::Missing => None,
         Found::WrongType => Some(false),
-        Found::Set(_) => Some(true),
+        Found::Value(_) => Some(true),
     }
 }
 
@@ -223,7 +201,7 @@ fn smove(ctx: &mut Ctx) {
         return ctx.out.error(err::WRONGTYPE);
     }
     let (out, found) = find(ctx, source, false);
-    let Found::Set(set) = found else {
+    let Found::Value(set) = found else {
         return out.int(0);
     };
     if source == destination {
@@ -238,7 +216,7 @@ fn smove(ctx: &mut Ctx) {
     ctx.mark_dirty(1);
     let (_, found) = find(ctx, destination, false);
     let added = match found {
-        Found::Set(set) => set.add(member, &limits),
+        Found::Value(set) => set.add(member, &limits),
         Found::Missing | Found::WrongType => {
             let mut set = SetValue::with_hint(member, 1, &limits);
             set.add(member, &limits);
@@ -260,7 +238,7 @@ fn scard(ctx: &mut Ctx) {
     match found {
         Found::WrongType => out.error(err::WRONGTYPE),
         Found::Missing => out.int(0),
-        Found::Set(set) => int_reply(out, set.len()),
+        Found::Value(set) => int_reply(out, set.len()),
     }
 }
 
@@ -270,7 +248,7 @@ fn sismember(ctx: &mut Ctx) {
     match found {
         Found::WrongType => out.error(err::WRONGTYPE),
         Found::Missing => out.int(0),
-        Found::Set(set) => out.int(i64::from(set.contains(member))),
+        Found::Value(set) => out.int(i64::from(set.contains(member))),
     }
 }
 
@@ -282,7 +260,7 @@ fn smismember(ctx: &mut Ctx) {
     let set = match found {
         Found::WrongType => return out.error(err::WRONGTYPE),
         Found::Missing => None,
-        Found::Set(set) => Some(set),
+        Found::Value(set) => Some(set),
     };
     out.array(members.len());
     for member in members {
@@ -296,7 +274,7 @@ fn smembers(ctx: &mut Ctx) {
     match found {
         Found::WrongType => out.error(err::WRONGTYPE),
         Found::Missing => out.set(0),
-        Found::Set(set) => reply_all(out, set, true),
+        Found::Value(set) => reply_all(out, set, true),
     }
 }
 
@@ -355,7 +333,7 @@ fn sscan(ctx: &mut Ctx) {
             out.bulk(b"0");
             return out.array(0);
         }
-        Found::Set(set) => set,
+        Found::Value(set) => set,
     };
     let mut count = 10usize;
     let mut pattern: Option<ferrokey_util::glob::GlobPattern> = None;
@@ -422,7 +400,7 @@ fn spop(ctx: &mut Ctx) {
     let set = match found {
         Found::WrongType => return out.error(err::WRONGTYPE),
         Found::Missing => return out.null(),
-        Found::Set(set) => set,
+        Found::Value(set) => set,
     };
     let mut rng = rand::thread_rng();
     let Some(member) = set
@@ -450,7 +428,7 @@ fn spop_with_count(ctx: &mut Ctx) {
     let set = match found {
         Found::WrongType => return out.error(err::WRONGTYPE),
         Found::Missing => return out.set(0),
-        Found::Set(set) => set,
+        Found::Value(set) => set,
     };
     if count == 0 {
         return out.set(0);
@@ -497,7 +475,7 @@ fn srandmember(ctx: &mut Ctx) {
     let set = match found {
         Found::WrongType => return out.error(err::WRONGTYPE),
         Found::Missing => return out.null(),
-        Found::Set(set) => set,
+        Found::Value(set) => set,
     };
     let mut rng = rand::thread_rng();
     match set.random_member(|len| rng.gen_range(0..len)) {
@@ -520,7 +498,7 @@ fn srandmember_with_count(ctx: &mut Ctx) {
     let set = match found {
         Found::WrongType => return out.error(err::WRONGTYPE),
         Found::Missing => return out.array(0),
-        Found::Set(set) => set,
+        Found::Value(set) => set,
     };
     if count == 0 || set.is_empty() {
         return out.array(0);

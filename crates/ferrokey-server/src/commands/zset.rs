@@ -62,36 +62,14 @@ pub const COMMANDS: &[Binding] = &[
     ("zintercard", algebra::zintercard, Scope::Keys),
 ];
 
-/// What a key holds, as far as a sorted-set command cares.
-enum Found<'a> {
-    Missing,
-    WrongType,
-    ZSet(&'a mut ZSet),
-}
+type Found<'a> = super::Found<'a, ZSet>;
 
-/// Looks `key` up as a sorted set, borrowing only the keyspace parts of `ctx` so the output
-/// buffer stays usable while the set is read. `read` selects lookupKeyRead semantics (hit/miss
-/// statistics) over lookupKeyWrite.
+/// Looks `key` up as a zset value (see `Ctx::find_typed`).
 fn find<'a>(ctx: &'a mut Ctx, key: &[u8], read: bool) -> (&'a mut ReplyBuf, Found<'a>) {
-    let touch = !ctx.client.handle.no_touch.load(Ordering::Relaxed);
-    let entry = super::lookup(
-        ctx.server,
-        ctx.locks,
-        ctx.effects,
-        ctx.now_ms,
-        ctx.client.db,
-        key,
-        touch,
-        read,
-    );
-    let found = match entry {
-        None => Found::Missing,
-        Some(entry) => match &mut entry.value {
-            Value::ZSet(zset) => Found::ZSet(zset),
-            _ => Found::WrongType,
-        },
-    };
-    (ctx.out, found)
+    ctx.find_typed(key, read, |value| match value {
+        Value::ZSet(inner) => Some(&mut **inner),
+        _ => None,
+    })
 }
 
 fn limits(ctx: &Ctx) -> ZSetLimits {
@@ -282,7 +260,7 @@ fn zadd_generic(ctx: &mut Ctx, incr_command: bool) {
             }
             result
         }
-        Found::ZSet(zset) => {
+        Found::Value(zset) => {
             zset.convert_for_add(pairs.len(), max_member_len, &limits);
             apply(zset)
         }
@@ -320,7 +298,7 @@ fn zrem(ctx: &mut Ctx) {
     let zset = match found {
         Found::WrongType => return out.error(err::WRONGTYPE),
         Found::Missing => return out.int(0),
-        Found::ZSet(zset) => zset,
+        Found::Value(zset) => zset,
     };
     let mut deleted = 0u64;
     for member in args.get(2..).unwrap_or_default() {
@@ -344,7 +322,7 @@ fn zcard(ctx: &mut Ctx) {
     match found {
         Found::WrongType => out.error(err::WRONGTYPE),
         Found::Missing => out.int(0),
-        Found::ZSet(zset) => out.int(int_len(zset.len())),
+        Found::Value(zset) => out.int(int_len(zset.len())),
     }
 }
 
@@ -355,7 +333,7 @@ fn zscore(ctx: &mut Ctx) {
     match found {
         Found::WrongType => out.error(err::WRONGTYPE),
         Found::Missing => out.null(),
-        Found::ZSet(zset) => match zset.score(member) {
+        Found::Value(zset) => match zset.score(member) {
             Some(score) => out.double(score),
             None => out.null(),
         },
@@ -370,7 +348,7 @@ fn zmscore(ctx: &mut Ctx) {
     let zset = match found {
         Found::WrongType => return out.error(err::WRONGTYPE),
         Found::Missing => None,
-        Found::ZSet(zset) => Some(zset),
+        Found::Value(zset) => Some(zset),
     };
     out.array(members.len());
     for member in members {
@@ -398,7 +376,7 @@ fn zrank_generic(ctx: &mut Ctx, reverse: bool) {
     let zset = match found {
         Found::WrongType => return out.error(err::WRONGTYPE),
         Found::Missing => None,
-        Found::ZSet(zset) => Some(zset),
+        Found::Value(zset) => Some(zset),
     };
     let ranked = zset.and_then(|zset| Some((zset.rank(member, reverse)?, zset.score(member)?)));
     match ranked {
@@ -434,7 +412,7 @@ fn zcount(ctx: &mut Ctx) {
     match found {
         Found::WrongType => out.error(err::WRONGTYPE),
         Found::Missing => out.int(0),
-        Found::ZSet(zset) => out.int(int_len(zset.count_in_score_range(&range))),
+        Found::Value(zset) => out.int(int_len(zset.count_in_score_range(&range))),
     }
 }
 
@@ -448,7 +426,7 @@ fn zlexcount(ctx: &mut Ctx) {
     match found {
         Found::WrongType => out.error(err::WRONGTYPE),
         Found::Missing => out.int(0),
-        Found::ZSet(zset) => out.int(int_len(zset.count_in_lex_range(&range))),
+        Found::Value(zset) => out.int(int_len(zset.count_in_lex_range(&range))),
     }
 }
 
@@ -464,7 +442,7 @@ fn zpop_generic(ctx: &mut Ctx, keys: &[&[u8]], max: bool, count: Option<u64>, em
         match found {
             Found::WrongType => return out.error(err::WRONGTYPE),
             Found::Missing => continue,
-            Found::ZSet(_) => {
+            Found::Value(_) => {
                 chosen = Some(key);
                 break;
             }
@@ -482,7 +460,7 @@ fn zpop_generic(ctx: &mut Ctx, keys: &[&[u8]], max: bool, count: Option<u64>, em
     }
     let wanted = count.unwrap_or(1);
     let (out, found) = find(ctx, key, false);
-    let Found::ZSet(zset) = found else {
+    let Found::Value(zset) = found else {
         return;
     };
     let popped_len = usize::try_from(wanted)
@@ -609,7 +587,7 @@ fn zremrange_generic(ctx: &mut Ctx, rangetype: RangeType) {
     let zset = match found {
         Found::WrongType => return out.error(err::WRONGTYPE),
         Found::Missing => return out.int(0),
-        Found::ZSet(zset) => zset,
+        Found::Value(zset) => zset,
     };
     let removed = match &spec {
         RangeSpec::Rank(start, stop) => match normalize_rank_range(*start, *stop, zset.len()) {

@@ -58,7 +58,7 @@ fn take_sets<'a>(ctx: &mut Ctx, keys: &[&'a [u8]]) -> Option<(Taken<'a>, Vec<Opt
                 ctx.out.error(err::WRONGTYPE);
                 return None;
             }
-            Found::Set(set) => {
+            Found::Value(set) => {
                 let placeholder = SetValue::IntSet(IntSet::new());
                 let set = std::mem::replace(set, placeholder);
                 index_of.insert(key, taken.sets.len());

@@ -142,7 +142,7 @@ fn zrange_generic(
     let zset = match found {
         Found::WrongType => return out.error(err::WRONGTYPE),
         Found::Missing => None,
-        Found::ZSet(zset) => Some(zset),
+        Found::Value(zset) => Some(zset),
     };
     let Some(destination) = store else {
         return match zset {

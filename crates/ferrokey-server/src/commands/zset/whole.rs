@@ -16,7 +16,7 @@ pub(super) fn zrandmember(ctx: &mut Ctx) {
         return match found {
             Found::WrongType => out.error(err::WRONGTYPE),
             Found::Missing => out.null(),
-            Found::ZSet(zset) => {
+            Found::Value(zset) => {
                 let rank = rand::thread_rng().gen_range(0..zset.len().max(1));
                 match zset.get_by_rank(rank, false) {
                     Some((member, _)) => out.bulk(member),
@@ -41,7 +41,7 @@ pub(super) fn zrandmember(ctx: &mut Ctx) {
     let zset = match found {
         Found::WrongType => return out.error(err::WRONGTYPE),
         Found::Missing => return out.array(0),
-        Found::ZSet(zset) => zset,
+        Found::Value(zset) => zset,
     };
     if count == 0 {
         return out.array(0);
@@ -108,7 +108,7 @@ pub(super) fn zscan(ctx: &mut Ctx) {
             out.bulk(b"0");
             return out.array(0);
         }
-        Found::ZSet(_) => {}
+        Found::Value(_) => {}
     }
     let mut pattern = None;
     let mut j = 3;
@@ -135,7 +135,7 @@ pub(super) fn zscan(ctx: &mut Ctx) {
     }
     // Looked up again only to read it: counted once in the hit statistics above.
     let (out, found) = find(ctx, key, false);
-    let Found::ZSet(zset) = found else {
+    let Found::Value(zset) = found else {
         return;
     };
     let matching: Vec<(&[u8], f64)> = zset
