@@ -2,6 +2,7 @@
 //! compact encodings Redis reports (listpack, quicklist, intset) and the large ones (hashtable,
 //! skiplist). Independent of the server: the server's command families build on these types.
 
+pub mod hash;
 pub mod intset;
 pub mod list;
 pub mod listpack;

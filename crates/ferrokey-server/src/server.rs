@@ -41,6 +41,9 @@ pub struct Settings {
     pub set_max_listpack_value: AtomicU64,
     pub zset_max_listpack_entries: AtomicU64,
     pub zset_max_listpack_value: AtomicU64,
+    /// Hash encoding thresholds (hash-max-listpack-*).
+    pub hash_max_listpack_entries: AtomicU64,
+    pub hash_max_listpack_value: AtomicU64,
 }
 
 /// Stripes of a `StripedCounter`: one per worker thread on machines up to this many cores.
@@ -267,6 +270,12 @@ impl Server {
                 128,
             ),
             (&s.zset_max_listpack_value, "zset-max-listpack-value", 64),
+            (
+                &s.hash_max_listpack_entries,
+                "hash-max-listpack-entries",
+                512,
+            ),
+            (&s.hash_max_listpack_value, "hash-max-listpack-value", 64),
         ] {
             counter.store(get(name, default).max(0) as u64, Ordering::Relaxed);
         }

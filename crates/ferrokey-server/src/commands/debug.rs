@@ -394,7 +394,7 @@ fn sdslen(ctx: &mut Ctx) {
         return;
     };
     let (len, avail, alloc) = match &entry.value {
-        Value::Int(_) | Value::List(_) | Value::Set(_) | Value::ZSet(_) => {
+        Value::Int(_) | Value::List(_) | Value::Set(_) | Value::ZSet(_) | Value::Hash(_) => {
             ctx.out.error("ERR Not an sds encoded string.");
             return;
         }
@@ -450,6 +450,7 @@ fn object_type_number(value: &Value) -> u32 {
         Value::List(_) => 1,
         Value::Set(_) => 2,
         Value::ZSet(_) => 3,
+        Value::Hash(_) => 4,
     }
 }
 
@@ -514,6 +515,16 @@ fn mix_value(digest: &mut Digest, entry: &Entry) {
                 digest_ops::mix(&mut pair, member);
                 digest_ops::mix(&mut pair, &fpconv_dtoa_text(score));
                 // Valkey's `xorDigest(digest, eledigest, 20)`: the pair digest is hashed again.
+                digest_ops::xor(digest, &pair);
+            }
+        }
+        // Each field/value pair is digested like a sorted-set pair: mixed into a zeroed
+        // element digest, then combined order-independently.
+        Value::Hash(hash) => {
+            for (field, value) in hash.iter() {
+                let mut pair: Digest = [0; 20];
+                digest_ops::mix(&mut pair, field);
+                digest_ops::mix(&mut pair, value);
                 digest_ops::xor(digest, &pair);
             }
         }

@@ -16,6 +16,7 @@ pub mod config;
 pub mod connection;
 pub mod debug;
 mod debug_help;
+pub mod hash;
 pub mod info;
 pub mod keys;
 pub mod list;

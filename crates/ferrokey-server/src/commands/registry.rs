@@ -70,6 +70,7 @@ fn all_bindings() -> impl Iterator<Item = &'static Binding> {
         super::list::COMMANDS,
         super::set::COMMANDS,
         super::zset::COMMANDS,
+        super::hash::COMMANDS,
         super::connection::COMMANDS,
         super::server_cmds::COMMANDS,
         super::client::COMMANDS,

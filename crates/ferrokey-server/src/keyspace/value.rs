@@ -67,6 +67,8 @@ pub enum Value {
     Set(Box<ferrokey_ds::intset::SetValue>),
     /// A sorted set (listpack or skiplist encoded).
     ZSet(Box<ferrokey_ds::zset::ZSet>),
+    /// A hash (listpack or hashtable encoded).
+    Hash(Box<ferrokey_ds::hash::HashValue>),
 }
 
 /// The type names TYPE and SCAN TYPE use.
@@ -139,6 +141,7 @@ impl Value {
             Value::List(_) => ValueType::List,
             Value::Set(_) => ValueType::Set,
             Value::ZSet(_) => ValueType::ZSet,
+            Value::Hash(_) => ValueType::Hash,
         }
     }
 
@@ -152,7 +155,7 @@ impl Value {
             Value::Int(n) => Some(ferrokey_resp::fmt_i64(tmp, *n)),
             Value::Short(s) => Some(s.as_bytes()),
             Value::Long(v) => Some(v),
-            Value::List(_) | Value::Set(_) | Value::ZSet(_) => None,
+            Value::List(_) | Value::Set(_) | Value::ZSet(_) | Value::Hash(_) => None,
         }
     }
 
@@ -162,7 +165,7 @@ impl Value {
             Value::Int(n) => Some(n.to_string().into_bytes()),
             Value::Short(s) => Some(s.as_bytes().to_vec()),
             Value::Long(v) => Some(*v),
-            Value::List(_) | Value::Set(_) | Value::ZSet(_) => None,
+            Value::List(_) | Value::Set(_) | Value::ZSet(_) | Value::Hash(_) => None,
         }
     }
 
@@ -224,6 +227,7 @@ impl Entry {
             Value::List(list) => list.encoding_name(),
             Value::Set(set) => set.encoding_name(),
             Value::ZSet(zset) => zset.encoding_name(),
+            Value::Hash(hash) => hash.encoding_name(),
         }
     }
 }
