@@ -212,6 +212,9 @@ pub struct ClientState {
     pub authenticated: bool,
     /// Set by QUIT, or by a protocol error: close after flushing the output.
     pub close_after_reply: bool,
+    /// When the previous command of the current pipeline ended: the next one starts then, so
+    /// each command costs one clock read. Cleared between reads.
+    pub pipeline_clock: Option<std::time::Instant>,
 }
 
 impl ClientState {
@@ -223,6 +226,7 @@ impl ClientState {
             protocol: Protocol::Resp2,
             reply_mode: ReplyMode::On,
             close_after_reply: false,
+            pipeline_clock: None,
         }
     }
 

@@ -112,6 +112,8 @@ pub async fn serve<S>(
                 }
             }
         }
+        // Time between reads belongs to no command.
+        client.pipeline_clock = None;
         parser.compact(&mut query);
         handle
             .query_buffer_bytes

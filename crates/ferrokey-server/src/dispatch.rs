@@ -16,7 +16,7 @@ use crate::client::{ClientState, Peer, Push, ReplyMode};
 use crate::commands::registry::CommandEntry;
 use crate::commands::{Ctx, Scope};
 use crate::keyspace::LockSet;
-use crate::server::{unix_time_ms, Server, Stats};
+use crate::server::{Server, Stats};
 use crate::write_stream::EffectBatch;
 
 /// Longest argument text quoted back in "unknown command" errors, as Redis.
@@ -164,14 +164,14 @@ fn call(
     let mut locks = lock_for(server, client.db, entry, args);
     let mut effects = Vec::new();
     let reply_start = out.len();
-    let started = Instant::now();
+    let started = client.pipeline_clock.take().unwrap_or_else(Instant::now);
     let mut ctx = Ctx {
         server,
         client,
         args,
         out,
         locks: &mut locks,
-        now_ms: unix_time_ms(),
+        now_ms: server.unix_ms_at(started),
         effects: &mut effects,
         custom_effect: false,
         dirty: 0,
@@ -190,7 +190,9 @@ fn call(
         });
     }
     drop(locks);
-    let elapsed_us = started.elapsed().as_micros() as u64;
+    let ended = Instant::now();
+    client.pipeline_clock = Some(ended);
+    let elapsed_us = ended.duration_since(started).as_micros() as u64;
     if dirty > 0 {
         Stats::add(&server.stats.dirty, dirty);
     }

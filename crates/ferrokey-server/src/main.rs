@@ -236,6 +236,8 @@ async fn cron(server: Arc<Server>) {
     loop {
         let hz = server.settings.hz.load(Ordering::Relaxed).max(1);
         tokio::time::sleep(Duration::from_millis(1000 / hz as u64)).await;
+        // Command times must follow the wall clock even while DEBUG PAUSE-CRON holds the rest.
+        server.sync_clock();
         if server.cron_paused() {
             continue;
         }

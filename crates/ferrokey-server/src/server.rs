@@ -167,6 +167,10 @@ pub struct Server {
     pub commands: CommandRegistry,
     pub write_stream: WriteStream,
     pub started_at: Instant,
+    /// Unix time in ms at `started_at`, as seen through the monotonic clock; the cron keeps it
+    /// in step with the wall clock. Lets commands derive their time from the one `Instant`
+    /// they read anyway, instead of a second clock call.
+    unix_ms_at_start: AtomicI64,
     pub run_id: String,
     /// Seconds-resolution LRU clock (24 bits, as Redis), advanced by the cron.
     pub lru_clock: AtomicU32,
@@ -216,6 +220,7 @@ impl Server {
             commands: CommandRegistry::new(),
             write_stream: WriteStream::default(),
             started_at: Instant::now(),
+            unix_ms_at_start: AtomicI64::new(unix_time_ms()),
             run_id: random_hex_id(),
             lru_clock: AtomicU32::new(lru_clock_now()),
             last_save_unix_secs: AtomicI64::new(unix_time_ms() / 1000),
@@ -285,6 +290,22 @@ impl Server {
             .store(debug != ProtectedAction::No, Ordering::Relaxed);
         s.debug_command_local_only
             .store(debug == ProtectedAction::Local, Ordering::Relaxed);
+    }
+
+    /// Unix time in ms at `instant` (a moment since start-up).
+    pub fn unix_ms_at(&self, instant: Instant) -> i64 {
+        let since_start = instant
+            .saturating_duration_since(self.started_at)
+            .as_millis() as i64;
+        self.unix_ms_at_start.load(Ordering::Relaxed) + since_start
+    }
+
+    /// Re-anchors `unix_ms_at` on the wall clock (called by the cron), so wall-clock changes
+    /// reach command times within one cron period.
+    pub fn sync_clock(&self) {
+        let since_start = self.started_at.elapsed().as_millis() as i64;
+        self.unix_ms_at_start
+            .store(unix_time_ms() - since_start, Ordering::Relaxed);
     }
 
     pub fn cron_paused(&self) -> bool {

@@ -132,6 +132,20 @@ fn unix_socket_serves_with_its_permissions() {
 fn maxclients_rejects_the_extra_connection() {
     let server = ServerProcess::start_ferrokey(&["--maxclients", "2"]).unwrap();
     let mut first = server.connect().unwrap();
+    // The start-up probe's connection may not be closed on the server side yet: wait until
+    // `first` is the only client, so the count below is exact.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let list = first.command(&["CLIENT", "LIST"]).unwrap();
+        if String::from_utf8_lossy(&list).matches("id=").count() == 1 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "probe connection never went away"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
     let mut second = server.connect().unwrap();
     assert_eq!(first.command(&["PING"]).unwrap(), b"+PONG\r\n");
     assert_eq!(second.command(&["PING"]).unwrap(), b"+PONG\r\n");
