@@ -17,6 +17,8 @@ mod latency;
 mod listener;
 mod memory;
 mod server;
+#[cfg(test)]
+mod test_support;
 mod util;
 mod write_stream;
 

@@ -90,6 +90,13 @@ impl StripedCounter {
     }
 }
 
+impl Settings {
+    /// A size threshold as `usize` (encoding limits are compared with lengths).
+    pub fn limit(threshold: &AtomicU64) -> usize {
+        usize::try_from(threshold.load(Ordering::Relaxed)).unwrap_or(usize::MAX)
+    }
+}
+
 /// Server-wide counters for INFO stats.
 #[derive(Default)]
 pub struct Stats {

@@ -11,7 +11,6 @@
 
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
-use std::sync::atomic::Ordering;
 
 use ferrokey_ds::hash::{HashLimits, HashValue};
 use ferrokey_resp::ReplyBuf;
@@ -57,9 +56,7 @@ fn find<'a>(ctx: &'a mut Ctx, key: &[u8], read: bool) -> (&'a mut ReplyBuf, Foun
 
 fn limits(ctx: &Ctx) -> HashLimits {
     let settings = &ctx.server.settings;
-    let load = |v: &std::sync::atomic::AtomicU64| {
-        usize::try_from(v.load(Ordering::Relaxed)).unwrap_or(usize::MAX)
-    };
+    let load = crate::server::Settings::limit;
     HashLimits {
         max_listpack_entries: load(&settings.hash_max_listpack_entries),
         max_listpack_value: load(&settings.hash_max_listpack_value),
@@ -532,42 +529,9 @@ fn hscan(ctx: &mut Ctx) {
 #[cfg(test)]
 mod tests {
     use super::hashtable_scan_step;
-    use crate::client::{ClientState, Peer};
-    use crate::server::Server;
     use ferrokey_ds::hash::{HashLimits, HashValue};
-    use ferrokey_resp::{Protocol, ReplyBuf};
 
-    /// Runs `commands` on a fresh server and returns, per command, the effects it emitted.
-    fn effects_of(commands: &[&[&str]]) -> Vec<Vec<Vec<String>>> {
-        let server = Server::new(ferrokey_config::Config::new(), "test".into());
-        let mut stream = server.write_stream.subscribe();
-        let (handle, _pushes) = server.clients.register(
-            Peer::Unix {
-                path: "test".into(),
-            },
-            -1,
-        );
-        let mut client = ClientState::new(handle, true);
-        let mut out = ReplyBuf::new(Protocol::Resp2);
-        let mut all = Vec::new();
-        for command in commands {
-            let args: Vec<&[u8]> = command.iter().map(|a| a.as_bytes()).collect();
-            crate::dispatch::execute(&server, &mut client, &args, &mut out);
-            let mut emitted = Vec::new();
-            while let Ok(batch) = stream.try_recv() {
-                for effect in &batch.commands {
-                    let words = effect.iter().map(|w| String::from_utf8_lossy(w).into());
-                    emitted.push(words.collect());
-                }
-            }
-            all.push(emitted);
-        }
-        all
-    }
-
-    fn words(text: &str) -> Vec<String> {
-        text.split(' ').map(String::from).collect()
-    }
+    use crate::test_support::{effects_of, words};
 
     #[test]
     fn effects_follow_valkey() {

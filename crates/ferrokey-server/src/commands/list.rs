@@ -649,41 +649,8 @@ fn lmpop(ctx: &mut Ctx) {
 #[cfg(test)]
 mod tests {
     use super::resolve_range;
-    use crate::client::{ClientState, Peer};
-    use crate::server::Server;
-    use ferrokey_resp::{Protocol, ReplyBuf};
 
-    /// Runs `commands` on a fresh server and returns, per command, the effects it emitted.
-    fn effects_of(commands: &[&[&str]]) -> Vec<Vec<Vec<String>>> {
-        let server = Server::new(ferrokey_config::Config::new(), "test".into());
-        let mut stream = server.write_stream.subscribe();
-        let (handle, _pushes) = server.clients.register(
-            Peer::Unix {
-                path: "test".into(),
-            },
-            -1,
-        );
-        let mut client = ClientState::new(handle, true);
-        let mut out = ReplyBuf::new(Protocol::Resp2);
-        let mut all = Vec::new();
-        for command in commands {
-            let args: Vec<&[u8]> = command.iter().map(|a| a.as_bytes()).collect();
-            crate::dispatch::execute(&server, &mut client, &args, &mut out);
-            let mut emitted = Vec::new();
-            while let Ok(batch) = stream.try_recv() {
-                for effect in &batch.commands {
-                    let words = effect.iter().map(|w| String::from_utf8_lossy(w).into());
-                    emitted.push(words.collect());
-                }
-            }
-            all.push(emitted);
-        }
-        all
-    }
-
-    fn words(text: &str) -> Vec<String> {
-        text.split(' ').map(String::from).collect()
-    }
+    use crate::test_support::{effects_of, words};
 
     #[test]
     fn lmpop_replicates_as_a_pop_with_the_popped_count() {

@@ -11,8 +11,6 @@
 //! that changes nothing is not replicated. WITHSCORES replies are flat in RESP2 and
 //! `[member, score]` pairs in RESP3.
 
-use std::sync::atomic::Ordering;
-
 use ferrokey_ds::zset::{normalize_rank_range, LexRange, ScoreRange, ZSet, ZSetLimits};
 use ferrokey_resp::ReplyBuf;
 use ferrokey_util::number::parse_f64_strict;
@@ -74,9 +72,7 @@ fn find<'a>(ctx: &'a mut Ctx, key: &[u8], read: bool) -> (&'a mut ReplyBuf, Foun
 
 fn limits(ctx: &Ctx) -> ZSetLimits {
     let settings = &ctx.server.settings;
-    let load = |value: &std::sync::atomic::AtomicU64| {
-        usize::try_from(value.load(Ordering::Relaxed)).unwrap_or(usize::MAX)
-    };
+    let load = crate::server::Settings::limit;
     ZSetLimits {
         max_listpack_entries: load(&settings.zset_max_listpack_entries),
         max_listpack_value: load(&settings.zset_max_listpack_value),
@@ -618,40 +614,8 @@ fn zremrangebylex(ctx: &mut Ctx) {
 
 #[cfg(test)]
 mod tests {
-    use crate::client::{ClientState, Peer};
-    use crate::server::Server;
-    use ferrokey_resp::{Protocol, ReplyBuf};
 
-    /// Runs `commands` on a fresh server and returns, per command, the effects it emitted.
-    fn effects_of(commands: &[&str]) -> Vec<Vec<String>> {
-        let server = Server::new(ferrokey_config::Config::new(), "test".into());
-        let mut stream = server.write_stream.subscribe();
-        let (handle, _pushes) = server.clients.register(
-            Peer::Unix {
-                path: "test".into(),
-            },
-            -1,
-        );
-        let mut client = ClientState::new(handle, true);
-        let mut out = ReplyBuf::new(Protocol::Resp2);
-        let mut all = Vec::new();
-        for command in commands {
-            let args: Vec<&[u8]> = command.split(' ').map(str::as_bytes).collect();
-            crate::dispatch::execute(&server, &mut client, &args, &mut out);
-            let mut emitted = Vec::new();
-            while let Ok(batch) = stream.try_recv() {
-                for effect in &batch.commands {
-                    let words: Vec<String> = effect
-                        .iter()
-                        .map(|w| String::from_utf8_lossy(w).into())
-                        .collect();
-                    emitted.push(words.join(" "));
-                }
-            }
-            all.push(emitted);
-        }
-        all
-    }
+    use crate::test_support::effects_of_lines as effects_of;
 
     #[test]
     fn zmpop_replicates_as_a_pop_with_the_requested_count() {

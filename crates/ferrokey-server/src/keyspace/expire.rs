@@ -121,13 +121,9 @@ pub fn rehash_idle_tables(server: &Server) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::client::{ClientState, Peer};
     use crate::keyspace::value::Value;
+    use crate::test_support::{client, server};
     use ferrokey_resp::{Protocol, ReplyBuf};
-
-    fn server() -> Server {
-        Server::new(ferrokey_config::Config::new(), "test".into())
-    }
 
     /// Stores `key` in db 0 with an expiry time already in the past.
     fn insert_expired(server: &Server, key: &[u8]) {
@@ -171,13 +167,7 @@ mod tests {
         let server = server();
         let mut stream = server.write_stream.subscribe();
         insert_expired(&server, b"gone");
-        let (handle, _pushes) = server.clients.register(
-            Peer::Unix {
-                path: "test".into(),
-            },
-            -1,
-        );
-        let mut client = ClientState::new(handle, true);
+        let mut client = client(&server);
         let mut out = ReplyBuf::new(Protocol::Resp2);
         crate::dispatch::execute(&server, &mut client, &[b"GET", b"gone"], &mut out);
         assert_eq!(out.as_bytes(), b"$-1\r\n");
