@@ -6,6 +6,7 @@ pub mod hash;
 pub mod intset;
 pub mod list;
 pub mod listpack;
+pub mod lzf;
 pub mod quicklist;
 pub mod zset;
 pub mod zset_range;

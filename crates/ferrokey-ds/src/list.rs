@@ -60,6 +60,15 @@ impl List {
         }
     }
 
+    /// Drops the decompressed copies of compressed quicklist nodes that reads
+    /// (`get`, `iter`, `iter_from`) made; every mutation also does this.
+    /// Calling it after a read-only command gives that memory back at once.
+    pub fn release_decompressed(&mut self) {
+        if let List::Quick(quicklist) = self {
+            quicklist.release_decompressed();
+        }
+    }
+
     /// Before adding `added_count` values of `added_bytes` raw bytes: becomes
     /// a quicklist if the listpack would outgrow one node (`listTypeTryConvertListpack`).
     pub fn convert_for_growth(
@@ -76,7 +85,7 @@ impl List {
                 listpack.len() + added_count,
             ) {
                 let listpack = std::mem::take(listpack);
-                *self = List::Quick(Quicklist::from_listpack(listpack, fill));
+                *self = List::Quick(Quicklist::from_listpack(listpack, limits));
             }
         }
     }

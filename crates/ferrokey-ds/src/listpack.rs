@@ -318,6 +318,18 @@ impl Listpack {
         &self.buf
     }
 
+    /// Rebuilds a listpack from bytes `as_bytes` returned and its entry count (the quicklist
+    /// uses it after an LZF round trip).  Only the header and terminator are checked, so this
+    /// is not for untrusted bytes.
+    pub(crate) fn from_trusted_parts(buf: Vec<u8>, count: usize) -> Option<Listpack> {
+        let header_total = u32::from_le_bytes(buf.get(..4)?.try_into().ok()?);
+        let header_count = u16::from_le_bytes(buf.get(4..6)?.try_into().ok()?);
+        let consistent = usize::try_from(header_total).ok() == Some(buf.len())
+            && usize::from(header_count) == count.min(COUNT_UNKNOWN)
+            && buf.last() == Some(&EOF_BYTE);
+        consistent.then_some(Listpack { buf, count })
+    }
+
     pub fn shrink_to_fit(&mut self) {
         self.buf.shrink_to_fit();
     }

@@ -11,15 +11,35 @@
 //! quicklist rules closely, because the number of nodes decides whether a
 //! shrinking list converts back to a listpack.
 //!
-//! Not implemented: `list-compress-depth` (LZF compression of inner nodes);
-//! nodes are never compressed.  A quicklist keeps the fill it was created
-//! with, as Redis does; conversions use the limits passed to each call.
+//! `list-compress-depth` ("depth"): with depth d > 0, every node except the
+//! d nearest each end is stored LZF-compressed when that pays (at least 48
+//! bytes, saving more than 8), as Redis's `__quicklistCompress` keeps it.
+//! Pushes and pops touch only the end nodes, which are always raw, plus the
+//! node that crosses the depth boundary; an operation on an inner node
+//! decompresses it and compresses it again afterwards.  Reads through `&self`
+//! decompress into a per-node cache that the next mutation (or
+//! [`Quicklist::release_decompressed`]) drops.  A quicklist keeps the fill
+//! and depth it was created with, as Redis does; conversions use the limits
+//! passed to each call.
 //!
-//! Invariants: no node is empty; `count` is the sum of node lengths.
+//! Invariants: no node is empty; `count` is the sum of node lengths; with
+//! depth d > 0, the d nodes at each end are raw, and every other node is
+//! compressed unless compressing it would not pay.  (Valkey is lazier: after
+//! changing a raw inner node in place it leaves it raw until an iterator or
+//! a boundary shift passes it, so it can hold a few compressible inner nodes
+//! raw where ferrokey holds them compressed; otherwise the layouts agree, as
+//! the recorded-trace test checks.)
+
+mod edit;
+mod node;
 
 use std::collections::VecDeque;
+use std::ops::Range;
+use std::sync::{Mutex, PoisonError};
 
 use crate::listpack::{self, Entry, Listpack};
+use node::{Node, NodeIter};
+pub use node::{NodePayload, NodeView, MIN_COMPRESS_BYTES, MIN_COMPRESS_IMPROVE};
 
 /// Byte limits of negative fills -1..-5 (Redis `optimization_level`).
 const NEGATIVE_FILL_SIZES: [usize; 5] = [4096, 8192, 16384, 32768, 65536];
@@ -28,17 +48,35 @@ const SIZE_SAFETY_LIMIT: usize = 8192;
 /// Redis's over-estimate of one entry's overhead when checking for room.
 const SIZE_ESTIMATE_OVERHEAD: usize = 8;
 
-/// `list-max-listpack-size`, passed to every call that may convert a [`List`].
+/// Largest compress depth; Redis keeps the depth in 16 bits and clamps to this.
+pub const MAX_COMPRESS_DEPTH: usize = (1 << 16) - 1;
+
+/// The list directives that shape a quicklist, passed to every call that may
+/// convert a [`List`](crate::list::List).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ListLimits {
+    /// `list-max-listpack-size` (the node fill).
     pub max_listpack_size: i64,
+    /// `list-compress-depth`: nodes at each end kept uncompressed; 0 turns
+    /// compression off.  Negative acts as 0, above 65535 as 65535.
+    pub compress_depth: i64,
 }
 
 impl Default for ListLimits {
     fn default() -> Self {
         ListLimits {
             max_listpack_size: -2,
+            compress_depth: 0,
         }
+    }
+}
+
+impl ListLimits {
+    /// The depth a new quicklist gets (`quicklistSetCompressDepth`'s clamping).
+    pub fn compress_depth_nodes(&self) -> usize {
+        usize::try_from(self.compress_depth.max(0))
+            .unwrap_or(MAX_COMPRESS_DEPTH)
+            .min(MAX_COMPRESS_DEPTH)
     }
 }
 
@@ -74,97 +112,111 @@ fn is_large_element(len: usize, fill: i64) -> bool {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Node {
-    Packed(Listpack),
-    Plain(Vec<u8>),
-}
-
-impl Node {
-    fn len(&self) -> usize {
-        match self {
-            Node::Packed(listpack) => listpack.len(),
-            Node::Plain(_) => 1,
-        }
-    }
-
-    /// Redis's `node->sz`.
-    fn size_bytes(&self) -> usize {
-        match self {
-            Node::Packed(listpack) => listpack.total_bytes(),
-            Node::Plain(bytes) => bytes.len(),
-        }
-    }
-
-    fn single(value: &[u8], fill: i64) -> Node {
-        if is_large_element(value.len(), fill) {
-            Node::Plain(value.to_vec())
-        } else {
-            let mut listpack = Listpack::new();
-            listpack.push_back(value);
-            Node::Packed(listpack)
-        }
-    }
-
-    /// Entries `from..` (forward) or `..=from` (reverse, nearest first).
-    fn iter_at(&self, from: usize, reverse: bool) -> NodeIter<'_> {
-        match self {
-            Node::Packed(listpack) => {
-                let (before, after) = listpack.iter_split(if reverse { from + 1 } else { from });
-                NodeIter::Packed(if reverse { before } else { after })
-            }
-            Node::Plain(bytes) => NodeIter::Plain(Some(bytes)),
-        }
-    }
-
-    fn iter_all(&self, reverse: bool) -> NodeIter<'_> {
-        self.iter_at(if reverse { self.len() - 1 } else { 0 }, reverse)
+fn single_node(value: &[u8], fill: i64) -> Node {
+    if is_large_element(value.len(), fill) {
+        Node::Plain(value.to_vec())
+    } else {
+        let mut listpack = Listpack::new();
+        listpack.push_back(value);
+        Node::Packed(listpack)
     }
 }
 
 /// Whether a value of `len` bytes may join `node` (`_quicklistNodeAllowInsert`).
 fn allows_insert(node: Option<&Node>, fill: i64, len: usize) -> bool {
     match node {
-        Some(Node::Packed(listpack)) if !is_large_element(len, fill) => !exceeds_limit(
+        Some(node) if !node.is_plain() && !is_large_element(len, fill) => !exceeds_limit(
             fill,
-            listpack.total_bytes() + len + SIZE_ESTIMATE_OVERHEAD,
-            listpack.len() + 1,
+            node.size_bytes() + len + SIZE_ESTIMATE_OVERHEAD,
+            node.len() + 1,
         ),
         _ => false,
     }
 }
 
 fn allows_merge(a: &Node, b: &Node, fill: i64) -> bool {
-    match (a, b) {
-        (Node::Packed(a), Node::Packed(b)) => !exceeds_limit(
+    !a.is_plain()
+        && !b.is_plain()
+        && !exceeds_limit(
             fill,
-            a.total_bytes() + b.total_bytes() - listpack::EMPTY_BYTES,
+            a.size_bytes() + b.size_bytes() - listpack::EMPTY_BYTES,
             a.len() + b.len(),
-        ),
-        _ => false,
-    }
+        )
 }
 
-/// A deque of listpack nodes.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A deque of listpack nodes, the inner ones optionally compressed.
 pub struct Quicklist {
     nodes: VecDeque<Node>,
     count: usize,
     fill: i64,
+    compress_depth: usize,
+    /// Positions of compressed nodes whose read cache a `&self` read filled.
+    read_cached: Mutex<Vec<usize>>,
+}
+
+impl Clone for Quicklist {
+    fn clone(&self) -> Self {
+        Quicklist {
+            nodes: self.nodes.clone(),
+            count: self.count,
+            fill: self.fill,
+            compress_depth: self.compress_depth,
+            read_cached: Mutex::new(Vec::new()),
+        }
+    }
+}
+
+/// Equal when the settings and the nodes' contents are, however each node is stored.
+impl PartialEq for Quicklist {
+    fn eq(&self, other: &Self) -> bool {
+        self.count == other.count
+            && self.fill == other.fill
+            && self.compress_depth == other.compress_depth
+            && self.nodes.len() == other.nodes.len()
+            && self
+                .nodes
+                .iter()
+                .zip(&other.nodes)
+                .all(|(a, b)| a.same_content(b))
+    }
+}
+
+impl Eq for Quicklist {}
+
+impl std::fmt::Debug for Quicklist {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Quicklist")
+            .field("count", &self.count)
+            .field("fill", &self.fill)
+            .field("compress_depth", &self.compress_depth)
+            .field("nodes", &self.nodes)
+            .finish()
+    }
 }
 
 impl Quicklist {
+    /// An empty quicklist without compression.
     pub fn new(fill: i64) -> Quicklist {
+        Quicklist::with_limits(ListLimits {
+            max_listpack_size: fill,
+            compress_depth: 0,
+        })
+    }
+
+    /// An empty quicklist with the fill and compress depth of `limits`.
+    pub fn with_limits(limits: ListLimits) -> Quicklist {
         Quicklist {
             nodes: VecDeque::new(),
             count: 0,
-            fill,
+            fill: limits.max_listpack_size,
+            compress_depth: limits.compress_depth_nodes(),
+            read_cached: Mutex::new(Vec::new()),
         }
     }
 
     /// A quicklist holding `listpack` as its only node (when non-empty).
-    pub fn from_listpack(listpack: Listpack, fill: i64) -> Quicklist {
-        let mut quicklist = Quicklist::new(fill);
+    pub fn from_listpack(listpack: Listpack, limits: ListLimits) -> Quicklist {
+        let mut quicklist = Quicklist::with_limits(limits);
         if !listpack.is_empty() {
             quicklist.count = listpack.len();
             quicklist.nodes.push_back(Node::Packed(listpack));
@@ -174,6 +226,11 @@ impl Quicklist {
 
     pub fn fill(&self) -> i64 {
         self.fill
+    }
+
+    /// Nodes kept raw at each end; 0 when compression is off.
+    pub fn compress_depth(&self) -> usize {
+        self.compress_depth
     }
 
     pub fn len(&self) -> usize {
@@ -193,28 +250,125 @@ impl Quicklist {
     pub fn node_shapes(&self) -> Vec<(usize, bool)> {
         self.nodes
             .iter()
-            .map(|node| (node.len(), matches!(node, Node::Plain(_))))
+            .map(|node| (node.len(), node.is_plain()))
             .collect()
     }
 
-    /// Serialized bytes across nodes (listpack bytes, or raw plain bytes).
+    /// Every node as stored, head first: what an RDB quicklist holds per node.
+    pub fn node_views(&self) -> impl ExactSizeIterator<Item = NodeView<'_>> + '_ {
+        self.nodes.iter().map(Node::view)
+    }
+
+    pub fn compressed_node_count(&self) -> usize {
+        self.nodes
+            .iter()
+            .filter(|node| node.is_compressed())
+            .count()
+    }
+
+    /// Uncompressed bytes across nodes (listpack bytes, or raw plain bytes):
+    /// Redis's `ql_uncompressed_size`.
     pub fn total_bytes(&self) -> usize {
         self.nodes.iter().map(Node::size_bytes).sum()
     }
 
-    /// Heap and inline bytes held, including spare capacity (for MEMORY USAGE).
-    pub fn allocated_bytes(&self) -> usize {
-        let nodes: usize = self
-            .nodes
-            .iter()
-            .map(|node| match node {
-                Node::Packed(listpack) => listpack.allocated_bytes(),
-                Node::Plain(bytes) => bytes.capacity(),
+    /// Payload bytes as stored: compressed nodes count their LZF bytes.
+    pub fn stored_bytes(&self) -> usize {
+        self.node_views()
+            .map(|view| match view.payload {
+                NodePayload::Raw(bytes) | NodePayload::Lzf(bytes) => bytes.len(),
             })
-            .sum();
+            .sum()
+    }
+
+    /// Heap and inline bytes held, including spare capacity and any read
+    /// caches (for MEMORY USAGE).
+    pub fn allocated_bytes(&self) -> usize {
+        let nodes: usize = self.nodes.iter().map(Node::allocated_bytes).sum();
+        let cached = self
+            .read_cached
+            .lock()
+            .map_or(0, |positions| positions.capacity());
         std::mem::size_of::<Quicklist>()
             + self.nodes.capacity() * std::mem::size_of::<Node>()
+            + cached * std::mem::size_of::<usize>()
             + nodes
+    }
+
+    /// Drops the decompressed copies that reads through `&self` made of
+    /// compressed nodes.  Every mutation does this first; a caller that only
+    /// read a list may call it to give the memory back at once.
+    pub fn release_decompressed(&mut self) {
+        let positions = self
+            .read_cached
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner);
+        if positions.is_empty() {
+            return;
+        }
+        for position in std::mem::take(positions) {
+            if let Some(node) = self.nodes.get_mut(position) {
+                node.drop_cache();
+            }
+        }
+    }
+
+    /// Node `position` in raw form for reading (see [`Node::raw_view`]).
+    fn raw_node(&self, position: usize) -> Option<&Node> {
+        let (node, newly_cached) = self.nodes.get(position)?.raw_view();
+        if newly_cached {
+            self.read_cached
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(position);
+        }
+        Some(node)
+    }
+
+    /// Node `position` decompressed for modification; the caller's `settle`
+    /// compresses it again if it is an inner node.
+    fn raw_node_mut(&mut self, position: usize) -> Option<&mut Node> {
+        let node = self.nodes.get_mut(position)?;
+        node.decompress();
+        Some(node)
+    }
+
+    fn packed_mut(&mut self, position: usize) -> Option<&mut Listpack> {
+        match self.raw_node_mut(position)? {
+            Node::Packed(listpack) => Some(listpack),
+            _ => None,
+        }
+    }
+
+    fn is_inner(&self, position: usize) -> bool {
+        let depth = self.compress_depth;
+        depth > 0 && position >= depth && position + depth < self.nodes.len()
+    }
+
+    /// Restores the compression layout after a change (`__quicklistCompress`):
+    /// the `depth` nodes at each end become raw; inner nodes among `touched`
+    /// (positions after the change) are compressed, and so are those that the
+    /// change may have pushed across the depth boundary, which is up to
+    /// `shifted` nodes past it when that many nodes were inserted.
+    fn settle(&mut self, touched: Range<usize>, shifted: usize) {
+        let depth = self.compress_depth;
+        if depth == 0 {
+            return;
+        }
+        let len = self.nodes.len();
+        for position in (0..depth.min(len)).chain(len.saturating_sub(depth)..len) {
+            self.nodes[position].decompress();
+        }
+        if len <= 2 * depth {
+            return;
+        }
+        let head_side = depth..depth + shifted;
+        let tail_side = (len - depth).saturating_sub(shifted)..len - depth;
+        for position in touched.chain(head_side).chain(tail_side) {
+            if self.is_inner(position) {
+                self.nodes[position].compress();
+            }
+        }
     }
 
     /// Drops the spare capacity of a node that has just been left behind by
@@ -226,61 +380,75 @@ impl Quicklist {
     }
 
     pub fn push_back(&mut self, value: &[u8]) {
-        if is_large_element(value.len(), self.fill) {
-            self.nodes.push_back(Node::Plain(value.to_vec()));
+        self.release_decompressed();
+        let new_node = if is_large_element(value.len(), self.fill) {
+            Some(Node::Plain(value.to_vec()))
         } else if allows_insert(self.nodes.back(), self.fill, value.len()) {
-            if let Some(Node::Packed(listpack)) = self.nodes.back_mut() {
+            let last = self.nodes.len() - 1;
+            if let Some(listpack) = self.packed_mut(last) {
                 listpack.push_back(value);
             }
+            None
         } else {
             Self::seal(self.nodes.back_mut());
-            self.nodes.push_back(Node::single(value, self.fill));
-        }
+            Some(single_node(value, self.fill))
+        };
         self.count += 1;
+        if let Some(node) = new_node {
+            self.nodes.push_back(node);
+            self.settle(0..0, 1);
+        }
     }
 
     pub fn push_front(&mut self, value: &[u8]) {
-        if is_large_element(value.len(), self.fill) {
-            self.nodes.push_front(Node::Plain(value.to_vec()));
+        self.release_decompressed();
+        let new_node = if is_large_element(value.len(), self.fill) {
+            Some(Node::Plain(value.to_vec()))
         } else if allows_insert(self.nodes.front(), self.fill, value.len()) {
-            if let Some(Node::Packed(listpack)) = self.nodes.front_mut() {
+            if let Some(listpack) = self.packed_mut(0) {
                 listpack.push_front(value);
             }
+            None
         } else {
             Self::seal(self.nodes.front_mut());
-            self.nodes.push_front(Node::single(value, self.fill));
-        }
+            Some(single_node(value, self.fill))
+        };
         self.count += 1;
+        if let Some(node) = new_node {
+            self.nodes.push_front(node);
+            self.settle(0..0, 1);
+        }
     }
 
     pub fn pop_front(&mut self) -> Option<Vec<u8>> {
-        let value = match self.nodes.front_mut()? {
+        self.release_decompressed();
+        let value = match self.raw_node_mut(0)? {
             Node::Packed(listpack) => listpack.pop_front(),
             Node::Plain(bytes) => Some(std::mem::take(bytes)),
+            Node::Compressed(_) => None,
         };
         self.count -= 1;
-        if self
-            .nodes
-            .front()
-            .is_some_and(|node| node.len() == 0 || matches!(node, Node::Plain(_)))
-        {
+        let front = self.nodes.front();
+        if front.is_some_and(|node| node.len() == 0 || node.is_plain()) {
             self.nodes.pop_front();
+            self.settle(0..0, 0);
         }
         value
     }
 
     pub fn pop_back(&mut self) -> Option<Vec<u8>> {
-        let value = match self.nodes.back_mut()? {
+        self.release_decompressed();
+        let last = self.nodes.len().checked_sub(1)?;
+        let value = match self.raw_node_mut(last)? {
             Node::Packed(listpack) => listpack.pop_back(),
             Node::Plain(bytes) => Some(std::mem::take(bytes)),
+            Node::Compressed(_) => None,
         };
         self.count -= 1;
-        if self
-            .nodes
-            .back()
-            .is_some_and(|node| node.len() == 0 || matches!(node, Node::Plain(_)))
-        {
+        let back = self.nodes.back();
+        if back.is_some_and(|node| node.len() == 0 || node.is_plain()) {
             self.nodes.pop_back();
+            self.settle(0..0, 0);
         }
         value
     }
@@ -296,7 +464,8 @@ impl Quicklist {
     }
 
     /// (node position, offset within node) of entry `index` (< len),
-    /// walking from the nearer end.
+    /// walking from the nearer end; node sizes are known without
+    /// decompressing anything.
     fn locate(&self, index: usize) -> (usize, usize) {
         if index < self.count / 2 {
             let mut skipped = 0;
@@ -321,10 +490,7 @@ impl Quicklist {
     /// The entry at `index`; negative indices count from the tail.
     pub fn get(&self, index: i64) -> Option<Entry<'_>> {
         let (position, offset) = self.locate(self.resolve_index(index)?);
-        match self.nodes.get(position)? {
-            Node::Packed(listpack) => listpack.get(i64::try_from(offset).ok()?),
-            Node::Plain(bytes) => Some(Entry::Str(bytes)),
-        }
+        self.raw_node(position)?.get(offset)
     }
 
     pub fn iter(&self) -> Iter<'_> {
@@ -338,243 +504,15 @@ impl Quicklist {
             return Iter::empty();
         }
         let (position, offset) = self.locate(index);
+        let Some(node) = self.raw_node(position) else {
+            return Iter::empty();
+        };
         Iter {
-            inner: self.nodes[position].iter_at(offset, reverse),
-            nodes: &self.nodes,
+            inner: node.iter_at(offset, reverse),
+            quicklist: Some(self),
             next_node: if reverse { position } else { position + 1 },
             reverse,
         }
-    }
-
-    /// Merges nodes[i+1] into nodes[i].
-    fn merge_pair(&mut self, first: usize) {
-        if let Some(Node::Packed(second)) = self.nodes.remove(first + 1) {
-            if let Some(Node::Packed(target)) = self.nodes.get_mut(first) {
-                target.append(&second);
-            }
-        }
-    }
-
-    fn can_merge(&self, first: usize) -> bool {
-        match (self.nodes.get(first), self.nodes.get(first + 1)) {
-            (Some(a), Some(b)) => allows_merge(a, b, self.fill),
-            _ => false,
-        }
-    }
-
-    /// `_quicklistMergeNodes`: try prev_prev+prev, next+next_next, then
-    /// center with its neighbours.
-    fn merge_around(&mut self, mut center: usize) {
-        if center >= 2 && self.can_merge(center - 2) {
-            self.merge_pair(center - 2);
-            center -= 1;
-        }
-        if self.can_merge(center + 1) {
-            self.merge_pair(center + 1);
-        }
-        let target = if center >= 1 && self.can_merge(center - 1) {
-            self.merge_pair(center - 1);
-            center - 1
-        } else {
-            center
-        };
-        if self.can_merge(target) {
-            self.merge_pair(target);
-        }
-    }
-
-    /// Splits the packed node at `position` around `offset`: with `after` the
-    /// node keeps `..=offset` and the rest is returned; otherwise the node
-    /// keeps `offset..` and the part before is returned.
-    fn split_node(&mut self, position: usize, offset: usize, after: bool) -> Listpack {
-        let Some(Node::Packed(listpack)) = self.nodes.get_mut(position) else {
-            return Listpack::new();
-        };
-        if after {
-            listpack.split_off(offset + 1)
-        } else {
-            let rest = listpack.split_off(offset);
-            std::mem::replace(listpack, rest)
-        }
-    }
-
-    /// Inserts `value` before or after entry `index` (`_quicklistInsert`).
-    /// Returns false when `index` is out of range.
-    pub fn insert(&mut self, index: usize, value: &[u8], after: bool) -> bool {
-        if index >= self.count {
-            return false;
-        }
-        let fill = self.fill;
-        let (position, offset) = self.locate(index);
-        let node = &self.nodes[position];
-        let node_len = node.len();
-        let is_plain = matches!(node, Node::Plain(_));
-        let full = !allows_insert(Some(node), fill, value.len());
-        let at_tail = after && offset == node_len - 1;
-        let at_head = !after && offset == 0;
-        let neighbour_free = if at_tail {
-            allows_insert(self.nodes.get(position + 1), fill, value.len())
-        } else if at_head && position > 0 {
-            allows_insert(self.nodes.get(position - 1), fill, value.len())
-        } else {
-            false
-        };
-        let new_at = if after { position + 1 } else { position };
-        self.count += 1;
-        if is_large_element(value.len(), fill) {
-            if is_plain || at_tail || at_head {
-                self.nodes.insert(new_at, Node::Plain(value.to_vec()));
-            } else {
-                let split = self.split_node(position, offset, after);
-                let plain = Node::Plain(value.to_vec());
-                if after {
-                    self.nodes.insert(position + 1, plain);
-                    self.nodes.insert(position + 2, Node::Packed(split));
-                } else {
-                    self.nodes.insert(position, Node::Packed(split));
-                    self.nodes.insert(position + 1, plain);
-                }
-            }
-            return true;
-        }
-        if !full {
-            if let Some(Node::Packed(listpack)) = self.nodes.get_mut(position) {
-                listpack.insert(if after { offset + 1 } else { offset }, value);
-            }
-        } else if (at_tail || at_head) && neighbour_free {
-            match self
-                .nodes
-                .get_mut(if after { position + 1 } else { position - 1 })
-            {
-                Some(Node::Packed(listpack)) if after => listpack.push_front(value),
-                Some(Node::Packed(listpack)) => listpack.push_back(value),
-                _ => {}
-            }
-        } else if at_tail || at_head {
-            self.nodes.insert(new_at, Node::single(value, fill));
-        } else {
-            let mut split = self.split_node(position, offset, after);
-            if after {
-                split.push_front(value);
-            } else {
-                split.push_back(value);
-            }
-            self.nodes.insert(new_at, Node::Packed(split));
-            self.merge_around(if after { position } else { position + 1 });
-        }
-        true
-    }
-
-    /// Replaces entry `index` (negative counts from the tail), following
-    /// `quicklistReplaceEntry`.  Returns false when out of range.
-    pub fn replace(&mut self, index: i64, value: &[u8]) -> bool {
-        let Some(resolved) = self.resolve_index(index) else {
-            return false;
-        };
-        let fill = self.fill;
-        let large = is_large_element(value.len(), fill);
-        let (position, offset) = self.locate(resolved);
-        match &mut self.nodes[position] {
-            Node::Plain(bytes) if large => {
-                *bytes = value.to_vec();
-                return true;
-            }
-            Node::Plain(_) => {
-                self.insert(resolved, value, true);
-                self.nodes.remove(position);
-                self.count -= 1;
-                return true;
-            }
-            // In place whenever the value is not large, even if the node
-            // then outgrows its limit (as Redis 7.2+ does).
-            Node::Packed(listpack) if !large => {
-                return listpack.replace(i64::try_from(offset).unwrap_or(i64::MAX), value);
-            }
-            Node::Packed(_) => {}
-        }
-        // Large value in a packed node: it gets a plain node of its own
-        // right after the replaced one, which is then dropped.
-        let node_len = self.nodes[position].len();
-        if offset != node_len - 1 {
-            let split = self.split_node(position, offset, true);
-            self.nodes.insert(position + 1, Node::Packed(split));
-        }
-        self.nodes.insert(position + 1, Node::single(value, fill));
-        if self.nodes[position].len() == 1 {
-            self.nodes.remove(position);
-        } else {
-            if let Some(Node::Packed(listpack)) = self.nodes.get_mut(position) {
-                listpack.pop_back();
-            }
-            self.merge_around(position + 1);
-        }
-        true
-    }
-
-    /// Deletes up to `count` entries starting at `start` (negative counts
-    /// from the tail), as `quicklistDelRange`.  Returns how many went.
-    pub fn delete_range(&mut self, start: i64, count: usize) -> usize {
-        let Some(start) = self.resolve_index(start) else {
-            return 0;
-        };
-        let count = count.min(self.count - start);
-        let (mut position, mut offset) = self.locate(start);
-        let mut left = count;
-        while left > 0 && position < self.nodes.len() {
-            let node_len = self.nodes[position].len();
-            let here = left.min(node_len - offset);
-            if here == node_len {
-                self.nodes.remove(position);
-            } else {
-                if let Some(Node::Packed(listpack)) = self.nodes.get_mut(position) {
-                    listpack.remove_range(offset, here);
-                }
-                position += 1;
-            }
-            left -= here;
-            offset = 0;
-        }
-        self.count -= count;
-        count
-    }
-
-    /// LREM: removes entries equal to `value`; `count` > 0 removes at most
-    /// that many from the head, < 0 from the tail, 0 all.
-    pub fn remove_matching(&mut self, value: &[u8], count: i64) -> usize {
-        let from_tail = count < 0;
-        let mut budget = usize::try_from(count.unsigned_abs()).unwrap_or(usize::MAX);
-        let unlimited = count == 0;
-        let mut removed = 0;
-        let positions: Vec<usize> = if from_tail {
-            (0..self.nodes.len()).rev().collect()
-        } else {
-            (0..self.nodes.len()).collect()
-        };
-        for position in positions {
-            if !unlimited && budget == 0 {
-                break;
-            }
-            let limit = if unlimited { None } else { Some(budget) };
-            let here = match &mut self.nodes[position] {
-                Node::Packed(listpack) => listpack.remove_matching(value, limit, from_tail),
-                Node::Plain(bytes) => {
-                    if bytes.as_slice() == value {
-                        bytes.clear();
-                        1
-                    } else {
-                        0
-                    }
-                }
-            };
-            budget = budget.saturating_sub(here);
-            removed += here;
-        }
-        // Emptied nodes (including matched plain ones) go; no merging, as Redis.
-        self.nodes.retain(|node| {
-            !matches!(node, Node::Plain(bytes) if bytes.is_empty()) && node.len() > 0
-        });
-        self.count -= removed;
-        removed
     }
 
     /// The only node's listpack, when the quicklist is one packed node.
@@ -586,28 +524,21 @@ impl Quicklist {
     }
 }
 
-enum NodeIter<'a> {
-    Packed(listpack::Iter<'a>),
-    Plain(Option<&'a [u8]>),
-}
-
 /// Iterator over a list's entries in one direction.
 pub struct Iter<'a> {
     inner: NodeIter<'a>,
-    nodes: &'a VecDeque<Node>,
+    quicklist: Option<&'a Quicklist>,
     /// Forward: the next node to enter; reverse: one past it.
     next_node: usize,
     reverse: bool,
 }
-
-static NO_NODES: VecDeque<Node> = VecDeque::new();
 
 impl<'a> Iter<'a> {
     /// Iterates the entries of a lone listpack (a list in the listpack encoding).
     pub(crate) fn over_listpack(entries: crate::listpack::Iter<'a>, reverse: bool) -> Iter<'a> {
         Iter {
             inner: NodeIter::Packed(entries),
-            nodes: &NO_NODES,
+            quicklist: None,
             next_node: 0,
             reverse,
         }
@@ -616,7 +547,7 @@ impl<'a> Iter<'a> {
     pub(crate) fn empty() -> Iter<'a> {
         Iter {
             inner: NodeIter::Plain(None),
-            nodes: &NO_NODES,
+            quicklist: None,
             next_node: 0,
             reverse: false,
         }
@@ -628,19 +559,15 @@ impl<'a> Iterator for Iter<'a> {
 
     fn next(&mut self) -> Option<Entry<'a>> {
         loop {
-            let step = match &mut self.inner {
-                NodeIter::Packed(iter) if self.reverse => iter.next_back(),
-                NodeIter::Packed(iter) => iter.next(),
-                NodeIter::Plain(bytes) => bytes.take().map(Entry::Str),
-            };
-            if step.is_some() {
-                return step;
+            if let Some(entry) = self.inner.step(self.reverse) {
+                return Some(entry);
             }
+            let quicklist = self.quicklist?;
             let node = if self.reverse {
                 self.next_node = self.next_node.checked_sub(1)?;
-                self.nodes.get(self.next_node)?
+                quicklist.raw_node(self.next_node)?
             } else {
-                let node = self.nodes.get(self.next_node)?;
+                let node = quicklist.raw_node(self.next_node)?;
                 self.next_node += 1;
                 node
             };

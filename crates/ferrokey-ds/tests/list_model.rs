@@ -151,7 +151,10 @@ fn format_i64_extremes() {
 // ---- encoding transitions (each sequence replayed on Valkey 8.1) ----
 
 fn limits(max_listpack_size: i64) -> ListLimits {
-    ListLimits { max_listpack_size }
+    ListLimits {
+        max_listpack_size,
+        compress_depth: 0,
+    }
 }
 
 fn list_of(values: &[&[u8]], limit: ListLimits) -> List {
@@ -557,9 +560,10 @@ proptest! {
     #[test]
     fn list_matches_model(
         limit in limit_strategy(),
+        compress_depth in 0i64..3,
         ops in prop::collection::vec((op_strategy(), any::<usize>()), 1..60),
     ) {
-        let limit = limits(limit);
+        let limit = ListLimits { compress_depth, ..limits(limit) };
         let mut list = List::new();
         let mut model = VecDeque::new();
         for (op, probe) in &ops {

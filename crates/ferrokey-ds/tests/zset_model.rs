@@ -294,6 +294,159 @@ fn skiplist_shrinks_and_stays_consistent() {
     check_queries(&set, &model, &ScoreRange::all(), 0, 100);
 }
 
+/// ZRANGE and ZREVRANGE from every start position, with a few lengths.
+fn check_rank_ranges_everywhere(set: &ZSet, model: &Model) {
+    let sorted = model.sorted();
+    let reversed: Vec<_> = sorted.iter().rev().cloned().collect();
+    let len = sorted.len();
+    for start in 0..=len {
+        for width in [0, 1, 2, 37] {
+            let end = (start + width).min(len);
+            let ascending = collect(set.range_by_rank(start..start + width, false));
+            assert!(
+                same(&ascending, &sorted[start..end]),
+                "ZRANGE {start} +{width}"
+            );
+            let descending = collect(set.range_by_rank(start..start + width, true));
+            assert!(
+                same(&descending, &reversed[start..end]),
+                "ZREVRANGE {start} +{width}"
+            );
+        }
+    }
+}
+
+/// A deterministic xorshift64* stream, so large tests need no proptest shrinking.
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        (self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 11) % n
+    }
+}
+
+#[test]
+fn equal_scores_order_by_member_through_churn() {
+    let limits = ZSetLimits::default();
+    let mut set = ZSet::new();
+    let mut model = Model::default();
+    let mut rng = Rng(5);
+    for i in 0..3000u64 {
+        let member = format!("m{}", i * 7919 % 3000).into_bytes();
+        set.insert(&member, 1.0, &limits);
+        model.insert(&member, 1.0);
+    }
+    assert_eq!(set.encoding_name(), "skiplist");
+    check_queries(&set, &model, &ScoreRange::all(), 5, 40);
+    check_rank_ranges_everywhere(&set, &model);
+    // Remove and re-insert, sometimes with the same score, sometimes a neighbouring one.
+    for _ in 0..6000 {
+        let member = format!("m{}", rng.below(3000)).into_bytes();
+        match rng.below(4) {
+            0 => assert_eq!(set.remove(&member), model.remove(&member)),
+            1 => assert_eq!(
+                set.insert(&member, 1.0, &limits),
+                model.insert(&member, 1.0)
+            ),
+            2 => assert_eq!(
+                set.insert(&member, 0.5, &limits),
+                model.insert(&member, 0.5)
+            ),
+            _ => assert_eq!(
+                set.insert(&member, 1.5, &limits),
+                model.insert(&member, 1.5)
+            ),
+        }
+    }
+    check_queries(&set, &model, &ScoreRange::all(), 7, 100);
+    check_rank_ranges_everywhere(&set, &model);
+    let lex = LexRange::parse(b"[m1", b"(m2").unwrap_or(LexRange {
+        min: LexBound::NegInfinity,
+        max: LexBound::PosInfinity,
+    });
+    let ones: Vec<_> = model
+        .sorted()
+        .into_iter()
+        .filter(|(_, s)| *s == 1.0)
+        .collect();
+    let mut only_ones = set.clone();
+    only_ones
+        .remove_range_by_score(&ScoreRange::parse(b"-inf", b"(1").unwrap_or(ScoreRange::all()));
+    only_ones
+        .remove_range_by_score(&ScoreRange::parse(b"(1", b"+inf").unwrap_or(ScoreRange::all()));
+    assert!(same(&collect(only_ones.iter()), &ones));
+    let in_lex: Vec<_> = ones
+        .iter()
+        .filter(|(m, _)| lex.contains(m))
+        .cloned()
+        .collect();
+    assert_eq!(only_ones.count_in_lex_range(&lex), in_lex.len());
+    assert!(same(
+        &collect(only_ones.range_by_lex(&lex, false, 0, None)),
+        &in_lex
+    ));
+}
+
+#[test]
+fn hundred_thousand_members_with_moving_scores() {
+    let limits = ZSetLimits::default();
+    let mut set = ZSet::new();
+    let mut model = Model::default();
+    let mut rng = Rng(9);
+    let name = |i: u64| format!("element:{i:012}").into_bytes();
+    for i in 0..100_000 {
+        let score = rng.below(50_000) as f64;
+        set.insert(&name(i), score, &limits);
+        model.insert(&name(i), score);
+    }
+    // Far moves (a new random score), near moves (ZINCRBY by a little), removals and
+    // re-insertions, as a ZADD-heavy workload does.
+    for _ in 0..100_000 {
+        let member = name(rng.below(120_000));
+        let current = model.scores.get(&member).copied();
+        let score = match (rng.below(4), current) {
+            (0, Some(_)) => {
+                assert_eq!(set.remove(&member), model.remove(&member));
+                continue;
+            }
+            (1, Some(current)) => current + 0.5,
+            _ => rng.below(50_000) as f64,
+        };
+        let expected = model.insert(&member, score).map(f64::to_bits);
+        assert_eq!(
+            set.insert(&member, score, &limits).map(f64::to_bits),
+            expected
+        );
+    }
+    let range = ScoreRange::parse(b"(1000", b"2000.5").unwrap_or(ScoreRange::all());
+    check_queries(&set, &model, &range, 17, 400);
+    let sorted = model.sorted();
+    for position in (0..sorted.len()).step_by(997) {
+        let expected = &sorted[position..(position + 25).min(sorted.len())];
+        assert!(same(
+            &collect(set.range_by_rank(position..position + 25, false)),
+            expected
+        ));
+    }
+    // Emptying it through rank ranges gives the memory back and leaves a working set.
+    while set.len() > 10 {
+        let removed = set.remove_range_by_rank(0..set.len() / 2);
+        assert!(removed > 0);
+    }
+    let mut rest = Model::default();
+    for (member, score) in collect(set.iter()) {
+        rest.insert(&member, score);
+    }
+    assert!(same(
+        &rest.sorted(),
+        &model.sorted()[model.scores.len() - rest.scores.len()..]
+    ));
+    check_queries(&set, &rest, &ScoreRange::all(), 0, 10);
+}
+
 // ------------------------------------------------------------------------------------------
 // Property tests
 // ------------------------------------------------------------------------------------------
@@ -306,6 +459,8 @@ enum Op {
     PopMax,
     RemoveRanks(i64, i64),
     RemoveScores(ScoreRange),
+    /// ZINCRBY-like: a present member's score moves by a small step.
+    Nudge(Vec<u8>, f64),
 }
 
 fn member_strategy() -> impl Strategy<Value = Vec<u8>> {
@@ -353,6 +508,8 @@ fn op_strategy() -> impl Strategy<Value = Op> {
         1 => Just(Op::PopMax),
         1 => (-8i64..8, -8i64..8).prop_map(|(a, b)| Op::RemoveRanks(a, b)),
         1 => score_range_strategy().prop_map(Op::RemoveScores),
+        3 => (member_strategy(), prop::sample::select(vec![0.25, -0.25, 1.0, -3.0]))
+            .prop_map(|(m, step)| Op::Nudge(m, step)),
     ]
 }
 
@@ -435,6 +592,17 @@ fn apply(set: &mut ZSet, model: &mut Model, op: &Op, limits: &ZSetLimits, large:
                 *score
             };
             assert_eq!(got, model.insert(member, stored).map(f64::to_bits));
+        }
+        Op::Nudge(member, step) => {
+            if let Some(current) = model.scores.get(member).copied() {
+                apply(
+                    set,
+                    model,
+                    &Op::Insert(member.clone(), current + step),
+                    limits,
+                    large,
+                );
+            }
         }
         Op::Remove(member) => {
             let got = set.remove(member).map(f64::to_bits);

@@ -15,6 +15,7 @@ use ferrokey_resp::Protocol;
 use parking_lot::Mutex;
 use tokio::sync::mpsc;
 
+use crate::blocking::Waiter;
 use crate::server::unix_time_ms;
 
 /// How a client connected.
@@ -73,6 +74,8 @@ pub struct ClientHandle {
     pub no_evict: AtomicBool,
     pub no_touch: AtomicBool,
     pub in_multi_count: AtomicI64,
+    /// The wait of a client blocked on keys, for CLIENT UNBLOCK and CLIENT LIST.
+    pub blocked: Mutex<Option<Arc<Waiter>>>,
     killed: AtomicBool,
     push_tx: mpsc::UnboundedSender<Push>,
 }
@@ -152,6 +155,7 @@ impl ClientRegistry {
             no_evict: AtomicBool::new(false),
             no_touch: AtomicBool::new(false),
             in_multi_count: AtomicI64::new(-1),
+            blocked: Mutex::new(None),
             killed: AtomicBool::new(false),
             push_tx,
         });
@@ -215,6 +219,10 @@ pub struct ClientState {
     /// When the previous command of the current pipeline ended: the next one starts then, so
     /// each command costs one clock read. Cleared between reads.
     pub pipeline_clock: Option<std::time::Instant>,
+    /// Set by a blocking command that found nothing: the connection waits before it reads on.
+    pub blocked: Option<Arc<Waiter>>,
+    /// Inside MULTI or a script, where blocking commands answer at once.
+    pub deny_blocking: bool,
 }
 
 impl ClientState {
@@ -227,6 +235,8 @@ impl ClientState {
             reply_mode: ReplyMode::On,
             close_after_reply: false,
             pipeline_clock: None,
+            blocked: None,
+            deny_blocking: false,
         }
     }
 

@@ -78,40 +78,32 @@ pub async fn serve<S>(
             .net_input_bytes
             .fetch_add(n as u64, Ordering::Relaxed);
         handle.touch();
-        let mut protocol_error = false;
+        let mut end = run_pipeline(&server, &mut client, &mut parser, &query, &mut out);
         loop {
-            if client.authenticated != parser.config().authenticated {
-                parser.set_authenticated(client.authenticated);
-            }
-            match parser.parse(&query) {
-                Ok(Some(request)) => {
-                    let args: SmallVec<[&[u8]; 8]> = request.iter().collect();
-                    dispatch::execute(&server, &mut client, &args, &mut out);
-                    if client.protocol != out.protocol() {
-                        out.set_protocol(client.protocol);
-                    }
-                    if client.close_after_reply || handle.is_killed() {
-                        break;
-                    }
-                    if out.len() > OUTPUT_FLUSH_THRESHOLD_BYTES
-                        && flush(&server, &mut stream, &mut out, &handle)
-                            .await
-                            .is_err()
-                    {
-                        client.close_after_reply = true;
-                        break;
-                    }
+            let resume = match end {
+                PipelineEnd::Blocked => {
+                    wait_unblocked(
+                        &server,
+                        &mut client,
+                        &mut stream,
+                        &mut query,
+                        &mut pushes,
+                        &mut out,
+                    )
+                    .await
                 }
-                Ok(None) => break,
-                Err(error) => {
-                    let start = out.len();
-                    error.write_reply(&mut out);
-                    dispatch::count_error_reply(&server, &out, start);
-                    protocol_error = true;
-                    break;
+                PipelineEnd::OutputFull => {
+                    flush(&server, &mut stream, &mut out, &handle).await.is_ok()
                 }
+                PipelineEnd::NeedMore | PipelineEnd::Close => break,
+            };
+            if !resume {
+                end = PipelineEnd::Close;
+                break;
             }
+            end = run_pipeline(&server, &mut client, &mut parser, &query, &mut out);
         }
+        let protocol_error = end == PipelineEnd::Close;
         // Time between reads belongs to no command.
         client.pipeline_clock = None;
         parser.compact(&mut query);
@@ -138,6 +130,106 @@ pub async fn serve<S>(
     }
     let _ = stream.shutdown().await;
     server.clients.unregister(handle.id);
+}
+
+/// Why `run_pipeline` stopped.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum PipelineEnd {
+    /// Every complete request ran (or the client must be closed after the reply, which the
+    /// caller checks).
+    NeedMore,
+    /// A command blocked the client: the requests after it wait.
+    Blocked,
+    /// The replies so far are large enough to send before going on.
+    OutputFull,
+    /// A protocol error, or the connection failed: close (after replying, if possible).
+    Close,
+}
+
+/// Runs every complete request in the query buffer, in order. The parser keeps its place
+/// across calls, so a pipeline interrupted by a blocked command resumes after it.
+fn run_pipeline(
+    server: &Server,
+    client: &mut ClientState,
+    parser: &mut RequestParser,
+    query: &[u8],
+    out: &mut ReplyBuf,
+) -> PipelineEnd {
+    loop {
+        if client.authenticated != parser.config().authenticated {
+            parser.set_authenticated(client.authenticated);
+        }
+        match parser.parse(query) {
+            Ok(Some(request)) => {
+                let args: SmallVec<[&[u8]; 8]> = request.iter().collect();
+                dispatch::execute(server, client, &args, out);
+                if client.protocol != out.protocol() {
+                    out.set_protocol(client.protocol);
+                }
+                if client.blocked.is_some() {
+                    return PipelineEnd::Blocked;
+                }
+                if client.close_after_reply || client.handle.is_killed() {
+                    return PipelineEnd::NeedMore;
+                }
+                if out.len() > OUTPUT_FLUSH_THRESHOLD_BYTES {
+                    return PipelineEnd::OutputFull;
+                }
+            }
+            Ok(None) => return PipelineEnd::NeedMore,
+            Err(error) => {
+                let start = out.len();
+                error.write_reply(out);
+                dispatch::count_error_reply(server, out, start);
+                return PipelineEnd::Close;
+            }
+        }
+    }
+}
+
+/// Waits while the client is blocked on keys, sending what it has replied so far. Its input
+/// keeps being read into the query buffer (as Redis does), so a disconnection is noticed.
+/// Returns false when the connection must close.
+async fn wait_unblocked<S: AsyncRead + AsyncWrite + Unpin>(
+    server: &Server,
+    client: &mut ClientState,
+    stream: &mut S,
+    query: &mut Vec<u8>,
+    pushes: &mut mpsc::UnboundedReceiver<Push>,
+    out: &mut ReplyBuf,
+) -> bool {
+    let Some(waiter) = client.blocked.take() else {
+        return true;
+    };
+    let handle = client.handle.clone();
+    let mut open = flush(server, stream, out, &handle).await.is_ok();
+    let mut end = None;
+    while open {
+        tokio::select! {
+            biased;
+            finished = waiter.wait() => {
+                end = Some(finished);
+                break;
+            }
+            push = pushes.recv() => match push {
+                Some(Push::Encoded(bytes)) => {
+                    out.raw(&bytes);
+                    open = flush(server, stream, out, &handle).await.is_ok();
+                }
+                Some(Push::Kill) | None => open = false,
+            },
+            read = stream.read_buf(query) => match read {
+                Ok(n) if n > 0 => {
+                    server.stats.total_net_input_bytes.add(n as u64);
+                    handle.net_input_bytes.fetch_add(n as u64, Ordering::Relaxed);
+                    open = query.len() <= parser_config(server).query_buffer_limit;
+                }
+                _ => open = false,
+            },
+        }
+    }
+    crate::commands::blocking::finish_wait(server, client, &waiter, end, out);
+    open && !handle.is_killed()
 }
 
 fn parser_config(server: &Server) -> ParserConfig {

@@ -36,10 +36,13 @@ pub fn execute(server: &Server, client: &mut ClientState, args: &[&[u8]], out: &
         _ => {}
     }
     server.stats.total_commands_processed.add(1);
-    client
-        .handle
-        .commands_processed
-        .fetch_add(1, Ordering::Relaxed);
+    // A blocked command counts for its client once it completes (see `finish_wait`).
+    if client.blocked.is_none() {
+        client
+            .handle
+            .commands_processed
+            .fetch_add(1, Ordering::Relaxed);
+    }
 }
 
 fn run(server: &Server, client: &mut ClientState, args: &[&[u8]], out: &mut ReplyBuf) {
@@ -177,6 +180,7 @@ fn call(
         dirty: 0,
     };
     handler(&mut ctx);
+    let now_ms = ctx.now_ms;
     let dirty = ctx.dirty;
     let custom_effect = ctx.custom_effect;
     let db = ctx.client.db;
@@ -189,6 +193,8 @@ fn call(
             commands: effects,
         });
     }
+    // Clients blocked on keys this command made ready are served before anyone else runs.
+    crate::commands::blocking::serve_ready(server, &mut locks, now_ms);
     drop(locks);
     let ended = Instant::now();
     client.pipeline_clock = Some(ended);

@@ -8,6 +8,7 @@
 //! keyspace and the registries. The main thread serves `unixsocket`, runs the cron at `hz`, and
 //! exits cleanly on SIGTERM or SIGINT.
 
+mod blocking;
 mod client;
 mod commands;
 mod conn;

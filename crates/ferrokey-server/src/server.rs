@@ -35,6 +35,8 @@ pub struct Settings {
     pub debug_command_local_only: AtomicBool,
     /// list-max-listpack-size: negative = node size class, positive = entries per node.
     pub list_max_listpack_size: AtomicI64,
+    /// list-compress-depth: list nodes kept uncompressed at each end (0: no compression).
+    pub list_compress_depth: AtomicI64,
     /// Set and sorted-set encoding thresholds (set-max-*, zset-max-*).
     pub set_max_intset_entries: AtomicU64,
     pub set_max_listpack_entries: AtomicU64,
@@ -173,6 +175,7 @@ pub struct Server {
     pub clients: ClientRegistry,
     pub commands: CommandRegistry,
     pub write_stream: WriteStream,
+    pub blocking: crate::blocking::BlockingStats,
     pub started_at: Instant,
     /// Unix time in ms at `started_at`, as seen through the monotonic clock; the cron keeps it
     /// in step with the wall clock. Lets commands derive their time from the one `Instant`
@@ -226,6 +229,7 @@ impl Server {
             clients: ClientRegistry::default(),
             commands: CommandRegistry::new(),
             write_stream: WriteStream::default(),
+            blocking: Default::default(),
             started_at: Instant::now(),
             unix_ms_at_start: AtomicI64::new(unix_time_ms()),
             run_id: random_hex_id(),
@@ -272,6 +276,8 @@ impl Server {
         );
         s.list_max_listpack_size
             .store(get("list-max-listpack-size", -2), Ordering::Relaxed);
+        s.list_compress_depth
+            .store(get("list-compress-depth", 0), Ordering::Relaxed);
         for (counter, name, default) in [
             (&s.set_max_intset_entries, "set-max-intset-entries", 512),
             (&s.set_max_listpack_entries, "set-max-listpack-entries", 128),

@@ -15,6 +15,7 @@ use std::sync::atomic::Ordering;
 
 use super::registry::{Binding, Scope};
 use super::{err, parse_i64, Ctx};
+use crate::blocking::UnblockReason;
 use crate::client::{ClientHandle, Peer, ReplyMode};
 use crate::util::eq_ic;
 
@@ -27,6 +28,7 @@ pub const COMMANDS: &[Binding] = &[
     ("client|list", client_list, Scope::None),
     ("client|kill", client_kill, Scope::None),
     ("client|reply", client_reply, Scope::None),
+    ("client|unblock", client_unblock, Scope::None),
     ("client|no-evict", client_no_evict, Scope::None),
     ("client|no-touch", client_no_touch, Scope::None),
     ("client|help", client_help, Scope::None),
@@ -358,6 +360,36 @@ fn on_off(ctx: &mut Ctx) -> Option<bool> {
     }
 }
 
+/// CLIENT UNBLOCK id [TIMEOUT|ERROR]: the reason is read only when it is the last argument,
+/// and before the id, as Valkey does.
+fn client_unblock(ctx: &mut Ctx) {
+    let reason = if ctx.argc() == 4 {
+        if eq_ic(ctx.arg(3), "timeout") {
+            UnblockReason::Timeout
+        } else if eq_ic(ctx.arg(3), "error") {
+            UnblockReason::Error
+        } else {
+            return ctx
+                .out
+                .error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+        }
+    } else {
+        UnblockReason::Timeout
+    };
+    let Some(id) = parse_i64(ctx.arg(2)) else {
+        return ctx.out.error(err::NOT_INTEGER);
+    };
+    let waiter = ctx
+        .server
+        .clients
+        .all()
+        .into_iter()
+        .find(|c| c.id as i64 == id)
+        .and_then(|c| c.blocked.lock().clone());
+    let unblocked = waiter.is_some_and(|w| w.unblock(reason));
+    ctx.out.int(i64::from(unblocked));
+}
+
 fn client_no_evict(ctx: &mut Ctx) {
     if let Some(on) = on_off(ctx) {
         ctx.client.handle.no_evict.store(on, Ordering::Relaxed);
@@ -464,6 +496,9 @@ fn flags_field(client: &ClientHandle) -> String {
     }
     if client.in_multi_count.load(Ordering::Relaxed) >= 0 {
         flags.push('x');
+    }
+    if client.blocked.lock().is_some() {
+        flags.push('b');
     }
     if matches!(client.peer, Peer::Unix { .. }) {
         flags.push('U');

@@ -249,11 +249,22 @@ fn clients_section(server: &Server, s: &mut Section) {
     );
     s.field("client_recent_max_input_buffer", max_in.unwrap_or(0));
     s.field("client_recent_max_output_buffer", max_out.unwrap_or(0));
-    s.zeros(
-        "blocked_clients tracking_clients pubsub_clients watching_clients \
-         clients_in_timeout_table total_watched_keys total_blocking_keys \
-         total_blocking_keys_on_nokey",
+    let blocking = &server.blocking;
+    s.field(
+        "blocked_clients",
+        blocking.blocked_clients.load(Ordering::Relaxed),
     );
+    s.zeros("tracking_clients pubsub_clients watching_clients");
+    s.field(
+        "clients_in_timeout_table",
+        blocking.clients_with_timeout.load(Ordering::Relaxed),
+    );
+    s.zeros("total_watched_keys");
+    s.field(
+        "total_blocking_keys",
+        blocking.blocking_keys.load(Ordering::Relaxed),
+    );
+    s.zeros("total_blocking_keys_on_nokey");
     s.field("paused_reason", "none");
     s.field("paused_actions", "none");
     s.field("paused_timeout_milliseconds", 0);

@@ -56,12 +56,10 @@ const OUTSIDE_SYMMETRIC_RANGE: &str =
     "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807";
 
 fn limits(ctx: &Ctx) -> ListLimits {
+    let settings = &ctx.server.settings;
     ListLimits {
-        max_listpack_size: ctx
-            .server
-            .settings
-            .list_max_listpack_size
-            .load(Ordering::Relaxed),
+        max_listpack_size: settings.list_max_listpack_size.load(Ordering::Relaxed),
+        compress_depth: settings.list_compress_depth.load(Ordering::Relaxed),
     }
 }
 
@@ -69,6 +67,13 @@ fn end_name(end: End) -> &'static [u8] {
     match end {
         End::Head => b"LPOP",
         End::Tail => b"RPOP",
+    }
+}
+
+fn side_name(end: End) -> &'static [u8] {
+    match end {
+        End::Head => b"LEFT",
+        End::Tail => b"RIGHT",
     }
 }
 
@@ -281,10 +286,13 @@ fn lrange(ctx: &mut Ctx) {
     match found {
         Found::WrongType => out.error(err::WRONGTYPE),
         Found::Missing => out.array(0),
-        Found::Value(list) => match resolve_range(list.len(), start, stop) {
-            Some((first, count)) => reply_range(out, list, first, count, false),
-            None => out.array(0),
-        },
+        Found::Value(list) => {
+            match resolve_range(list.len(), start, stop) {
+                Some((first, count)) => reply_range(out, list, first, count, false),
+                None => out.array(0),
+            }
+            list.release_decompressed();
+        }
     }
 }
 
@@ -304,6 +312,7 @@ fn lindex(ctx: &mut Ctx) {
         Some(entry) => bulk_entry(out, entry),
         None => out.null(),
     }
+    list.release_decompressed();
 }
 
 // --- in-place edits ----------------------------------------------------------------------------
@@ -493,6 +502,7 @@ fn lpos(ctx: &mut Ctx) {
             break;
         }
     }
+    list.release_decompressed();
     if count.is_some() {
         out.array(positions.len());
         for position in positions {
@@ -509,7 +519,7 @@ fn lpos(ctx: &mut Ctx) {
 // --- moves -------------------------------------------------------------------------------------
 
 /// Parses LEFT or RIGHT, replying with a syntax error otherwise.
-fn parse_end(ctx: &mut Ctx, arg: &[u8]) -> Option<End> {
+pub(super) fn parse_end(ctx: &mut Ctx, arg: &[u8]) -> Option<End> {
     if eq_ic(arg, "left") {
         Some(End::Head)
     } else if eq_ic(arg, "right") {
@@ -520,9 +530,15 @@ fn parse_end(ctx: &mut Ctx, arg: &[u8]) -> Option<End> {
     }
 }
 
-fn lmove_generic(ctx: &mut Ctx, from: End, to: End) {
-    let source = ctx.arg(1);
-    let destination = ctx.arg(2);
+/// LMOVE from `source` to `destination`. `rpoplpush_form` picks the command replicated
+/// (BRPOPLPUSH replicates as RPOPLPUSH, BLMOVE as LMOVE).
+pub(super) fn lmove_keys(
+    ctx: &mut Ctx,
+    source: &[u8],
+    destination: &[u8],
+    (from, to): (End, End),
+    rpoplpush_form: bool,
+) {
     let limits = limits(ctx);
     let (out, found) = find(ctx, source, false);
     let list = match found {
@@ -530,46 +546,55 @@ fn lmove_generic(ctx: &mut Ctx, from: End, to: End) {
         Found::Missing => return out.null(),
         Found::Value(list) => list,
     };
-    if source == destination {
-        // Rotation: the list never becomes empty, and a popped element goes straight back.
-        let Some(moved) = pop_one(list, from) else {
+    if source != destination {
+        if list.is_empty() {
             return out.null();
-        };
-        push_moved(list, to, &moved, limits);
-        out.bulk(&moved.value);
-        ctx.mark_dirty(1);
-        return;
-    }
-    if list.is_empty() {
-        return out.null();
-    }
-    // The destination's type is checked before anything is popped.
-    let (out, found) = find(ctx, destination, false);
-    if let Found::WrongType = found {
-        return out.error(err::WRONGTYPE);
+        }
+        // The destination's type is checked before anything is popped.
+        let (out, found) = find(ctx, destination, false);
+        if let Found::WrongType = found {
+            return out.error(err::WRONGTYPE);
+        }
     }
     let (_, found) = find(ctx, source, false);
     let Found::Value(list) = found else {
         return;
     };
+    // A rotation (same key) never empties the list: the element goes straight back.
     let Some(moved) = pop_one(list, from) else {
-        return;
+        return ctx.out.null();
     };
-    let emptied = list.is_empty();
-    let (_, found) = find(ctx, destination, false);
-    match found {
-        Found::Value(list) => push_moved(list, to, &moved, limits),
-        Found::Missing | Found::WrongType => {
-            let mut list = List::new();
-            push_moved(&mut list, to, &moved, limits);
-            ctx.set_value(destination, Value::List(Box::new(list)), 0, false);
+    if source == destination {
+        push_moved(list, to, &moved, limits);
+    } else {
+        let emptied = list.is_empty();
+        let (_, found) = find(ctx, destination, false);
+        match found {
+            Found::Value(list) => push_moved(list, to, &moved, limits),
+            Found::Missing | Found::WrongType => {
+                let mut list = List::new();
+                push_moved(&mut list, to, &moved, limits);
+                ctx.set_value(destination, Value::List(Box::new(list)), 0, false);
+            }
+        }
+        if emptied {
+            ctx.delete(source);
         }
     }
     ctx.out.bulk(&moved.value);
-    if emptied {
-        ctx.delete(source);
-    }
     ctx.mark_dirty(1);
+    let effect = if rpoplpush_form {
+        vec![b"RPOPLPUSH".to_vec(), source.to_vec(), destination.to_vec()]
+    } else {
+        vec![
+            b"LMOVE".to_vec(),
+            source.to_vec(),
+            destination.to_vec(),
+            side_name(from).to_vec(),
+            side_name(to).to_vec(),
+        ]
+    };
+    ctx.record_effect(effect);
 }
 
 fn lmove(ctx: &mut Ctx) {
@@ -579,56 +604,88 @@ fn lmove(ctx: &mut Ctx) {
     let Some(to) = parse_end(ctx, ctx.arg(4)) else {
         return;
     };
-    lmove_generic(ctx, from, to);
+    lmove_keys(ctx, ctx.arg(1), ctx.arg(2), (from, to), false);
 }
 
 fn rpoplpush(ctx: &mut Ctx) {
-    lmove_generic(ctx, End::Tail, End::Head);
+    lmove_keys(ctx, ctx.arg(1), ctx.arg(2), (End::Tail, End::Head), true);
 }
 
-fn lmpop(ctx: &mut Ctx) {
-    let numkeys = match parse_i64(ctx.arg(1)) {
+/// LMPOP's and BLMPOP's arguments from `numkeys_index` on: the keys, the end and the count.
+pub(super) struct MultiPop<'a> {
+    pub keys: &'a [&'a [u8]],
+    pub end: End,
+    pub count: usize,
+}
+
+/// Parses `numkeys key... LEFT|RIGHT [COUNT n]`, replying with Valkey's error on failure.
+pub(super) fn parse_multi_pop<'a>(
+    ctx: &mut Ctx<'a, '_>,
+    numkeys_index: usize,
+) -> Option<MultiPop<'a>> {
+    let numkeys = match parse_i64(ctx.arg(numkeys_index)) {
         Some(n) if n >= 1 => n,
-        _ => return ctx.out.error("ERR numkeys should be greater than 0"),
+        _ => {
+            ctx.out.error("ERR numkeys should be greater than 0");
+            return None;
+        }
     };
     let where_index = usize::try_from(numkeys)
         .ok()
-        .and_then(|n| n.checked_add(2))
+        .and_then(|n| n.checked_add(numkeys_index + 1))
         .filter(|&i| i < ctx.argc());
     let Some(where_index) = where_index else {
-        return ctx.out.error(err::SYNTAX);
+        ctx.out.error(err::SYNTAX);
+        return None;
     };
-    let Some(end) = parse_end(ctx, ctx.arg(where_index)) else {
-        return;
-    };
+    let end = parse_end(ctx, ctx.arg(where_index))?;
     let mut count: Option<i64> = None;
     let mut j = where_index + 1;
     while j < ctx.argc() {
         if count.is_none() && eq_ic(ctx.arg(j), "count") && j + 1 < ctx.argc() {
             match parse_i64(ctx.arg(j + 1)) {
                 Some(c) if c >= 1 => count = Some(c),
-                _ => return ctx.out.error("ERR count should be greater than 0"),
+                _ => {
+                    ctx.out.error("ERR count should be greater than 0");
+                    return None;
+                }
             }
             j += 2;
         } else {
-            return ctx.out.error(err::SYNTAX);
+            ctx.out.error(err::SYNTAX);
+            return None;
         }
     }
-    let count = usize::try_from(count.unwrap_or(1)).unwrap_or(usize::MAX);
+    let args = ctx.args;
+    Some(MultiPop {
+        keys: args.get(numkeys_index + 1..where_index).unwrap_or_default(),
+        end,
+        count: usize::try_from(count.unwrap_or(1)).unwrap_or(usize::MAX),
+    })
+}
+
+/// Pops from the first of `keys` holding a list, as BLPOP (`count` None: `[key, element]`,
+/// replicated as `LPOP key`) or LMPOP (`[key, [elements]]`, replicated as `LPOP key n`).
+/// Returns false, having replied nothing, when every key is missing.
+pub(super) fn pop_first(ctx: &mut Ctx, keys: &[&[u8]], end: End, count: Option<usize>) -> bool {
     let limits = limits(ctx);
-    for i in 2..where_index {
-        let key = ctx.arg(i);
+    for &key in keys {
         let (out, found) = find(ctx, key, false);
         let list = match found {
-            Found::WrongType => return out.error(err::WRONGTYPE),
+            Found::WrongType => {
+                out.error(err::WRONGTYPE);
+                return true;
+            }
             Found::Missing => continue,
             Found::Value(list) if list.is_empty() => continue,
             Found::Value(list) => list,
         };
-        let popped = list.pop(end, count, limits);
+        let popped = list.pop(end, count.unwrap_or(1), limits);
         out.array(2);
         out.bulk(key);
-        out.array(popped.len());
+        if count.is_some() {
+            out.array(popped.len());
+        }
         for value in &popped {
             out.bulk(value);
         }
@@ -636,14 +693,23 @@ fn lmpop(ctx: &mut Ctx) {
             ctx.delete(key);
         }
         ctx.mark_dirty(popped.len() as u64);
-        ctx.record_effect(vec![
-            end_name(end).to_vec(),
-            key.to_vec(),
-            popped.len().to_string().into_bytes(),
-        ]);
-        return;
+        let mut effect = vec![end_name(end).to_vec(), key.to_vec()];
+        if count.is_some() {
+            effect.push(popped.len().to_string().into_bytes());
+        }
+        ctx.record_effect(effect);
+        return true;
     }
-    ctx.out.null_array();
+    false
+}
+
+fn lmpop(ctx: &mut Ctx) {
+    let Some(request) = parse_multi_pop(ctx, 1) else {
+        return;
+    };
+    if !pop_first(ctx, request.keys, request.end, Some(request.count)) {
+        ctx.out.null_array();
+    }
 }
 
 #[cfg(test)]

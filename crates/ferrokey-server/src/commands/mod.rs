@@ -11,6 +11,7 @@
 
 pub mod registry;
 
+pub mod blocking;
 pub mod client;
 pub mod config;
 pub mod connection;
@@ -173,6 +174,7 @@ impl<'c, 'k> Ctx<'c, 'k> {
             if had_expire && !keep_ttl {
                 shard.persist(hash, key);
             }
+            shard.blocked.signal(key);
             return;
         }
         shard.insert(hash, key, value, entry_flags & !flags::HAS_EXPIRE, lru);

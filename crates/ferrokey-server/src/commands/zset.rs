@@ -428,15 +428,35 @@ fn zlexcount(ctx: &mut Ctx) {
 
 // --- pops --------------------------------------------------------------------------------------
 
-/// Valkey's `genericZpopCommand` for one or more candidate keys. `count` None is the single
-/// pop without COUNT; `emit_key` is ZMPOP's shape (`[key, [[member, score], ...]]`).
-fn zpop_generic(ctx: &mut Ctx, keys: &[&[u8]], max: bool, count: Option<u64>, emit_key: bool) {
-    let nested = emit_key || (ctx.out.is_resp3() && count.is_some());
+/// The reply shapes of the pop commands.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum PopShape {
+    /// ZPOPMIN/ZPOPMAX: members and scores, nested pairs in RESP3 when COUNT is given.
+    Plain,
+    /// ZMPOP and BZMPOP: `[key, [[member, score], ...]]`.
+    Multi,
+    /// BZPOPMIN/BZPOPMAX: `[key, member, score]`.
+    Keyed,
+}
+
+/// Valkey's `genericZpopCommand`: pops from the first of `keys` holding a sorted set. `count`
+/// None is the single pop without COUNT. Returns false, having replied nothing, when every key
+/// is missing.
+pub(super) fn zpop_first(
+    ctx: &mut Ctx,
+    keys: &[&[u8]],
+    max: bool,
+    count: Option<u64>,
+    shape: PopShape,
+) -> bool {
     let mut chosen = None;
     for &key in keys {
         let (out, found) = find(ctx, key, false);
         match found {
-            Found::WrongType => return out.error(err::WRONGTYPE),
+            Found::WrongType => {
+                out.error(err::WRONGTYPE);
+                return true;
+            }
             Found::Missing => continue,
             Found::Value(_) => {
                 chosen = Some(key);
@@ -445,31 +465,37 @@ fn zpop_generic(ctx: &mut Ctx, keys: &[&[u8]], max: bool, count: Option<u64>, em
         }
     }
     let Some(key) = chosen else {
-        return if emit_key {
-            ctx.out.null_array()
-        } else {
-            ctx.out.array(0)
-        };
+        return false;
     };
     if count == Some(0) {
-        return ctx.out.array(0);
+        ctx.out.array(0);
+        return true;
     }
     let wanted = count.unwrap_or(1);
     let (out, found) = find(ctx, key, false);
     let Found::Value(zset) = found else {
-        return;
+        return true;
     };
     let popped_len = usize::try_from(wanted)
         .unwrap_or(usize::MAX)
         .min(zset.len());
-    if emit_key {
-        out.array(2);
-        out.bulk(key);
-        out.array(popped_len);
-    } else if nested {
-        out.array(popped_len);
-    } else {
-        out.array(popped_len * 2);
+    let nested = match shape {
+        PopShape::Plain => out.is_resp3() && count.is_some(),
+        PopShape::Multi => true,
+        PopShape::Keyed => false,
+    };
+    match shape {
+        PopShape::Multi => {
+            out.array(2);
+            out.bulk(key);
+            out.array(popped_len);
+        }
+        PopShape::Keyed => {
+            out.array(3);
+            out.bulk(key);
+        }
+        PopShape::Plain if nested => out.array(popped_len),
+        PopShape::Plain => out.array(popped_len * 2),
     }
     for _ in 0..popped_len {
         let popped = if max { zset.pop_max() } else { zset.pop_min() };
@@ -487,14 +513,17 @@ fn zpop_generic(ctx: &mut Ctx, keys: &[&[u8]], max: bool, count: Option<u64>, em
         ctx.delete(key);
     }
     ctx.mark_dirty(popped_len as u64);
-    if emit_key {
-        let name: &[u8] = if max { b"ZPOPMAX" } else { b"ZPOPMIN" };
-        ctx.record_effect(vec![
+    let name: &[u8] = if max { b"ZPOPMAX" } else { b"ZPOPMIN" };
+    match shape {
+        PopShape::Plain => {}
+        PopShape::Multi => ctx.record_effect(vec![
             name.to_vec(),
             key.to_vec(),
             wanted.to_string().into_bytes(),
-        ]);
+        ]),
+        PopShape::Keyed => ctx.record_effect(vec![name.to_vec(), key.to_vec()]),
     }
+    true
 }
 
 fn zpop_command(ctx: &mut Ctx, max: bool) {
@@ -510,7 +539,9 @@ fn zpop_command(ctx: &mut Ctx, max: bool) {
         None
     };
     let key = ctx.arg(1);
-    zpop_generic(ctx, &[key], max, count, false);
+    if !zpop_first(ctx, &[key], max, count, PopShape::Plain) {
+        ctx.out.array(0);
+    }
 }
 
 fn zpopmin(ctx: &mut Ctx) {
@@ -521,24 +552,39 @@ fn zpopmax(ctx: &mut Ctx) {
     zpop_command(ctx, true);
 }
 
-fn zmpop(ctx: &mut Ctx) {
-    let numkeys = match parse_i64(ctx.arg(1)) {
+/// ZMPOP's and BZMPOP's arguments from `numkeys_index` on: the keys, MIN|MAX and the count.
+pub(super) struct MultiPop<'a> {
+    pub keys: &'a [&'a [u8]],
+    pub max: bool,
+    pub count: u64,
+}
+
+/// Parses `numkeys key... MIN|MAX [COUNT n]`, replying with Valkey's error on failure.
+pub(super) fn parse_multi_pop<'a>(
+    ctx: &mut Ctx<'a, '_>,
+    numkeys_index: usize,
+) -> Option<MultiPop<'a>> {
+    let fail = |ctx: &mut Ctx, message: &str| {
+        ctx.out.error(message);
+        None
+    };
+    let numkeys = match parse_i64(ctx.arg(numkeys_index)) {
         Some(n) if n >= 1 => n,
-        _ => return ctx.out.error("ERR numkeys should be greater than 0"),
+        _ => return fail(ctx, "ERR numkeys should be greater than 0"),
     };
     let where_index = usize::try_from(numkeys)
         .ok()
-        .and_then(|n| n.checked_add(2))
+        .and_then(|n| n.checked_add(numkeys_index + 1))
         .filter(|&i| i < ctx.argc());
     let Some(where_index) = where_index else {
-        return ctx.out.error(err::SYNTAX);
+        return fail(ctx, err::SYNTAX);
     };
     let max = if eq_ic(ctx.arg(where_index), "min") {
         false
     } else if eq_ic(ctx.arg(where_index), "max") {
         true
     } else {
-        return ctx.out.error(err::SYNTAX);
+        return fail(ctx, err::SYNTAX);
     };
     let mut count: Option<u64> = None;
     let mut j = where_index + 1;
@@ -546,16 +592,34 @@ fn zmpop(ctx: &mut Ctx) {
         if count.is_none() && eq_ic(ctx.arg(j), "count") && j + 1 < ctx.argc() {
             match parse_i64(ctx.arg(j + 1)).and_then(|c| u64::try_from(c).ok()) {
                 Some(c) if c >= 1 => count = Some(c),
-                _ => return ctx.out.error("ERR count should be greater than 0"),
+                _ => return fail(ctx, "ERR count should be greater than 0"),
             }
             j += 2;
         } else {
-            return ctx.out.error(err::SYNTAX);
+            return fail(ctx, err::SYNTAX);
         }
     }
     let args = ctx.args;
-    let keys = args.get(2..where_index).unwrap_or_default();
-    zpop_generic(ctx, keys, max, Some(count.unwrap_or(1)), true);
+    Some(MultiPop {
+        keys: args.get(numkeys_index + 1..where_index).unwrap_or_default(),
+        max,
+        count: count.unwrap_or(1),
+    })
+}
+
+fn zmpop(ctx: &mut Ctx) {
+    let Some(request) = parse_multi_pop(ctx, 1) else {
+        return;
+    };
+    if !zpop_first(
+        ctx,
+        request.keys,
+        request.max,
+        Some(request.count),
+        PopShape::Multi,
+    ) {
+        ctx.out.null_array();
+    }
 }
 
 // --- ZREMRANGEBY* ------------------------------------------------------------------------------

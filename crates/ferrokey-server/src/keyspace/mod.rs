@@ -19,6 +19,7 @@ use ahash::RandomState;
 use parking_lot::{Mutex, MutexGuard};
 use smallvec::SmallVec;
 
+use crate::blocking::BlockedKeys;
 use dict::{Dict, DictEntry};
 use value::{flags, Entry, SmallBytes, Value};
 
@@ -39,6 +40,9 @@ pub struct Shard {
     pub expires: Dict<ExpireEntry>,
     /// Where the active expiry cycle resumes its scan of `expires`.
     pub expire_cursor: u64,
+    /// Clients blocked on keys of this shard. Belongs to the shard's place in the keyspace,
+    /// not to its contents: SWAPDB and FLUSH leave it where it is.
+    pub blocked: BlockedKeys,
 }
 
 impl Shard {
@@ -47,6 +51,7 @@ impl Shard {
             main: Dict::new(hasher.clone()),
             expires: Dict::new(hasher.clone()),
             expire_cursor: 0,
+            blocked: BlockedKeys::default(),
         }
     }
 
@@ -73,6 +78,7 @@ impl Shard {
             lfu: LFU_INIT,
         };
         self.main.insert_new(hash, entry);
+        self.blocked.signal(key);
     }
 
     /// Removes a key and its expiry, returning the entry.
@@ -127,6 +133,7 @@ impl Shard {
             main: self.main.take_all(),
             expires: self.expires.take_all(),
             expire_cursor: std::mem::take(&mut self.expire_cursor),
+            blocked: BlockedKeys::default(),
         }
     }
 }
@@ -282,6 +289,46 @@ impl<'a> LockSet<'a> {
             .map(|(_, g)| &mut **g)
     }
 
+    /// Makes sure the shard of a key hash in `db` is held, for work that discovers a key only
+    /// while it runs (serving BLMOVE's destination). A shard above every held one is locked in
+    /// order; one below is only tried, because waiting for it could deadlock. When the try
+    /// fails, everything is released and relocked in order: the caller must re-check what it
+    /// read, since others may have run in between; that case returns true.
+    pub fn ensure(&mut self, db: usize, hash: u64) -> bool {
+        let slot = slot_id(db, self.keyspace.shard_of(hash), self.keyspace.shard_count);
+        if self.guards.iter().any(|(s, _)| *s == slot) {
+            return false;
+        }
+        let n = self.keyspace.shard_count;
+        let (db_index, shard_index) = (slot as usize / n, slot as usize % n);
+        let highest = self.guards.iter().map(|(s, _)| *s).max();
+        if highest.is_none_or(|h| h < slot) {
+            if let Some(guard) = self.keyspace.lock_shard(db_index, shard_index) {
+                self.guards.push((slot, guard));
+            }
+            return false;
+        }
+        if let Some(guard) = self.keyspace.try_lock_shard(db_index, shard_index) {
+            self.guards.push((slot, guard));
+            return false;
+        }
+        let mut slots: SmallVec<[u32; 8]> = self.guards.iter().map(|(s, _)| *s).collect();
+        slots.push(slot);
+        slots.sort_unstable();
+        self.guards.clear();
+        *self = Self::lock_sorted(self.keyspace, &slots);
+        true
+    }
+
+    /// A key some write made ready for blocked clients, in a held shard.
+    pub fn take_ready(&mut self) -> Option<(usize, Box<[u8]>)> {
+        let n = self.keyspace.shard_count;
+        self.guards.iter_mut().find_map(|(slot, shard)| {
+            let key = shard.blocked.take_ready()?;
+            Some((*slot as usize / n, key))
+        })
+    }
+
     /// Every locked shard of `db`, in shard order.
     pub fn shards_of_db(
         &mut self,
@@ -321,7 +368,18 @@ impl<'a> LockSet<'a> {
             if let (Some(ia), Some(ib)) = (ia, ib) {
                 let (lo, hi) = (ia.min(ib), ia.max(ib));
                 let (left, right) = self.guards.split_at_mut(hi);
-                std::mem::swap(&mut *left[lo].1, &mut *right[0].1);
+                let (x, y) = (&mut *left[lo].1, &mut *right[0].1);
+                // The contents move; the clients blocked on each database stay with it, and
+                // the keys they wait for may exist now.
+                std::mem::swap(x, y);
+                std::mem::swap(&mut x.blocked, &mut y.blocked);
+                for shard in [x, y] {
+                    let main = &shard.main;
+                    let hasher = &self.keyspace.hasher;
+                    shard
+                        .blocked
+                        .signal_existing(|key| main.peek(hasher.hash_one(key), key).is_some());
+                }
             }
         }
         true
