@@ -1,4 +1,4 @@
-//! Hash values: a field → value map in Valkey's two encodings.
+//! Hash values: a field → value map in Valkey's encodings, with Valkey 9.0's per-field expiry.
 //!
 //! A new hash is a `Listpack`: its pairs in insertion order (a replaced value keeps its field's
 //! position, a deleted pair closes the gap), which is the order HGETALL, HKEYS and HSCAN report.
@@ -6,13 +6,30 @@
 //! - before a multi-pair write (`try_conversion`, HSET/HMSET/HSETNX): when the write names more
 //!   pairs than `hash-max-listpack-entries` (duplicates included), or any field or value it
 //!   carries is longer than `hash-max-listpack-value` bytes;
-//! - in `set` itself, before storing: a field or value longer than `hash-max-listpack-value`
-//!   (the path HINCRBY/HINCRBYFLOAT take, which never call `try_conversion`);
-//! - in `set`, after storing: more than `hash-max-listpack-entries` pairs.
+//! - in `set_field` itself, before storing: a field or value longer than
+//!   `hash-max-listpack-value` (the path HINCRBY/HINCRBYFLOAT/HSETEX take, which never call
+//!   `try_conversion`), or an expiry time to store (a listpack holds no times);
+//! - in `set_field`, after storing: more than `hash-max-listpack-entries` pairs;
+//! - when a field of a listpack is given an expiry time (`set_expiry`).
 //!
-//! Invariant: fields are unique in both encodings.
+//! A hashtable with at least one field carrying an expiry time is `Volatile` (see
+//! `hash_volatile`); it reports `hashtable` like Valkey 9.0 and turns back into a plain
+//! `HashTable` when its last expiry time goes, so only hashes that use field TTLs pay for them.
+//!
+//! Expired fields follow Valkey 9.0: they are logically absent from the moment their time passes
+//! (every read takes a `now_ms` and skips them, a write treats them as missing), but they stay
+//! stored until `reclaim_expired` (the active expiry cycle) or an overwrite removes them; `len`
+//! counts them, which is what HLEN reports.
+//!
+//! The enum is 24 bytes, the 32-byte allocation class, for every hash key: both hashtable forms
+//! are boxed, so the third encoding widens no hash, and the common small (listpack) hash is
+//! smaller than with a map stored inline; a hashtable hash pays one more pointer for it.
+//!
+//! Invariant: fields are unique in every encoding.
 
 use std::collections::HashMap;
+
+use crate::hash_volatile::{is_past, VolatileTable};
 
 /// One field or value as stored.
 pub type Bytes = Box<[u8]>;
@@ -38,7 +55,75 @@ impl Default for HashLimits {
 pub enum HashValue {
     /// Insertion-ordered pairs with unique fields.
     Listpack(Vec<(Bytes, Bytes)>),
-    HashTable(HashMap<Bytes, Bytes>),
+    /// Boxed so the enum stays 24 bytes: the many small hashes are listpacks, and a map inline
+    /// would make every hash value twice as large.
+    HashTable(Box<HashMap<Bytes, Bytes>>),
+    /// A hashtable with at least one field that has an expiry time.
+    Volatile(Box<VolatileTable>),
+}
+
+/// The expiry a write gives the field it stores.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FieldExpiry {
+    /// No expiry time: any previous one is removed (HSET, HSETEX without options).
+    Persistent,
+    /// This absolute time, in unix milliseconds.
+    At(i64),
+    /// The field's current time, unless it already expired (HSETEX KEEPTTL).
+    Keep,
+}
+
+/// What `set_field` did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SetOutcome {
+    /// The field was absent, or present but expired (Valkey counts both as new).
+    pub created: bool,
+    /// The field was present but expired, and the write replaced it.
+    pub expired_overwritten: bool,
+}
+
+/// The NX/XX/GT/LT conditions of HEXPIRE and its family; several may be set (XX with GT, for
+/// instance), and each must hold.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ExpireConditions {
+    /// Only when the field has no expiry time.
+    pub nx: bool,
+    /// Only when the field has an expiry time.
+    pub xx: bool,
+    /// Only when the new time is later than the current one (no time counts as infinite).
+    pub gt: bool,
+    /// Only when the new time is earlier than the current one (no time counts as infinite).
+    pub lt: bool,
+}
+
+/// The per-field result of HEXPIRE and its family, with Valkey's reply codes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExpireOutcome {
+    /// The field (or the hash) does not exist.
+    NoField = -2,
+    /// An NX/XX/GT/LT condition did not hold.
+    ConditionNotMet = 0,
+    /// The expiry time was set.
+    Set = 1,
+    /// The time was not in the future, so the field was deleted.
+    Deleted = 2,
+}
+
+/// The per-field result of HPERSIST, with Valkey's reply codes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PersistOutcome {
+    NoField = -2,
+    /// The field exists but has no expiry time.
+    NoExpiry = -1,
+    Removed = 1,
+}
+
+/// A field's expiry as HTTL and its family see it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FieldTtl {
+    Missing,
+    Persistent,
+    At(i64),
 }
 
 impl Default for HashValue {
@@ -53,10 +138,12 @@ impl HashValue {
         HashValue::Listpack(Vec::new())
     }
 
+    /// Stored pairs, expired fields not yet reclaimed included (Valkey 9.0's HLEN).
     pub fn len(&self) -> usize {
         match self {
             HashValue::Listpack(pairs) => pairs.len(),
             HashValue::HashTable(table) => table.len(),
+            HashValue::Volatile(v) => v.len(),
         }
     }
 
@@ -64,32 +151,76 @@ impl HashValue {
         self.len() == 0
     }
 
+    /// Pairs that are not expired at `now_ms`.
+    pub fn live_len(&self, now_ms: i64) -> usize {
+        match self {
+            HashValue::Volatile(v) => v.len() - v.expired_count(now_ms),
+            _ => self.len(),
+        }
+    }
+
     /// The name OBJECT ENCODING reports.
     pub fn encoding_name(&self) -> &'static str {
         match self {
             HashValue::Listpack(_) => "listpack",
-            HashValue::HashTable(_) => "hashtable",
+            HashValue::HashTable(_) | HashValue::Volatile(_) => "hashtable",
         }
     }
 
-    pub fn get(&self, field: &[u8]) -> Option<&[u8]> {
+    /// Whether some field has an expiry time (what the active expiry cycle tracks).
+    pub fn has_volatile_fields(&self) -> bool {
+        matches!(self, HashValue::Volatile(_))
+    }
+
+    /// The earliest expiry time of any field.
+    pub fn next_expiry(&self) -> Option<i64> {
         match self {
-            HashValue::Listpack(pairs) => {
-                pairs.iter().find(|(f, _)| &**f == field).map(|(_, v)| &**v)
-            }
-            HashValue::HashTable(table) => table.get(field).map(|v| &**v),
+            HashValue::Volatile(v) => v.next_expiry(),
+            _ => None,
         }
     }
 
-    pub fn contains(&self, field: &[u8]) -> bool {
-        self.get(field).is_some()
+    /// The value of `field`, unless it is missing or expired at `now_ms`.
+    pub fn get(&self, field: &[u8], now_ms: i64) -> Option<&[u8]> {
+        self.get_with_expiry(field, now_ms).map(|(value, _)| value)
+    }
+
+    /// The value of a live field and its expiry time.
+    pub fn get_with_expiry(&self, field: &[u8], now_ms: i64) -> Option<(&[u8], Option<i64>)> {
+        match self {
+            HashValue::Listpack(pairs) => pairs
+                .iter()
+                .find(|(f, _)| &**f == field)
+                .map(|(_, v)| (&**v, None)),
+            HashValue::HashTable(table) => table.get(field).map(|v| (&**v, None)),
+            HashValue::Volatile(v) => {
+                let when = v.expiry(field);
+                if when.is_some_and(|when| is_past(when, now_ms)) {
+                    return None;
+                }
+                v.table().get(field).map(|value| (&**value, when))
+            }
+        }
+    }
+
+    pub fn contains(&self, field: &[u8], now_ms: i64) -> bool {
+        self.get(field, now_ms).is_some()
+    }
+
+    /// The expiry of a field as HTTL reports it.
+    pub fn ttl(&self, field: &[u8], now_ms: i64) -> FieldTtl {
+        match self.get_with_expiry(field, now_ms) {
+            None => FieldTtl::Missing,
+            Some((_, None)) => FieldTtl::Persistent,
+            Some((_, Some(when))) => FieldTtl::At(when),
+        }
     }
 
     /// Moves every pair into the hashtable encoding (a no-op when already there).
     pub fn convert_to_hashtable(&mut self) {
         if let HashValue::Listpack(pairs) = self {
             let table: HashMap<Bytes, Bytes> = std::mem::take(pairs).into_iter().collect();
-            *self = HashValue::HashTable(table);
+            *self = HashValue::HashTable(Box::new(table));
         }
     }
 
@@ -111,36 +242,99 @@ impl HashValue {
         }
     }
 
-    /// Sets `field` to `value`; returns true when the field is new. Applies the per-write
-    /// conversion rules of `hashTypeSet` (see the module docs).
-    pub fn set(&mut self, field: &[u8], value: &[u8], limits: &HashLimits) -> bool {
-        if field.len() > limits.max_listpack_value || value.len() > limits.max_listpack_value {
+    /// Sets `field` to `value` without an expiry time (removing any it had); returns whether
+    /// the field counts as new (see `SetOutcome::created`).
+    pub fn set(&mut self, field: &[u8], value: &[u8], limits: &HashLimits, now_ms: i64) -> bool {
+        self.set_field(field, value, FieldExpiry::Persistent, limits, now_ms)
+            .created
+    }
+
+    /// Valkey's `hashTypeSet`: stores `value` under `field` with the given expiry, applying the
+    /// per-write conversion rules (see the module docs). An expired field is overwritten as if
+    /// it were missing.
+    pub fn set_field(
+        &mut self,
+        field: &[u8],
+        value: &[u8],
+        expiry: FieldExpiry,
+        limits: &HashLimits,
+        now_ms: i64,
+    ) -> SetOutcome {
+        let too_long =
+            field.len() > limits.max_listpack_value || value.len() > limits.max_listpack_value;
+        if too_long || matches!(expiry, FieldExpiry::At(_)) {
             self.convert_to_hashtable();
         }
-        let created = match self {
-            HashValue::Listpack(pairs) => match pairs.iter_mut().find(|(f, _)| &**f == field) {
-                Some((_, stored)) => {
-                    *stored = value.into();
-                    false
+        if let (HashValue::HashTable(table), FieldExpiry::At(_)) = (&mut *self, expiry) {
+            let table = std::mem::take(&mut **table);
+            *self = HashValue::Volatile(Box::new(VolatileTable::from_table(table)));
+        }
+        let outcome = match self {
+            HashValue::Listpack(pairs) => {
+                let created = match pairs.iter_mut().find(|(f, _)| &**f == field) {
+                    Some((_, stored)) => {
+                        *stored = value.into();
+                        false
+                    }
+                    None => {
+                        pairs.push((field.into(), value.into()));
+                        true
+                    }
+                };
+                SetOutcome {
+                    created,
+                    expired_overwritten: false,
                 }
-                None => {
-                    pairs.push((field.into(), value.into()));
-                    true
-                }
+            }
+            HashValue::HashTable(table) => SetOutcome {
+                created: table.insert(field.into(), value.into()).is_none(),
+                expired_overwritten: false,
             },
-            HashValue::HashTable(table) => table.insert(field.into(), value.into()).is_none(),
+            HashValue::Volatile(v) => {
+                let previous = v.expiry(field);
+                let expired = previous.is_some_and(|when| is_past(when, now_ms));
+                let created = v.insert(field, value) || expired;
+                let new_time = match expiry {
+                    FieldExpiry::Persistent => None,
+                    FieldExpiry::At(when) => Some(when),
+                    FieldExpiry::Keep if expired => None,
+                    FieldExpiry::Keep => previous,
+                };
+                match new_time {
+                    Some(when) => v.set_expiry(field, when),
+                    None => {
+                        v.clear_expiry(field);
+                    }
+                }
+                SetOutcome {
+                    created,
+                    expired_overwritten: expired,
+                }
+            }
         };
         if let HashValue::Listpack(pairs) = self {
             if pairs.len() > limits.max_listpack_entries {
                 self.convert_to_hashtable();
             }
         }
-        created
+        self.settle();
+        outcome
     }
 
-    /// Removes `field`; returns whether it was present. Never changes the encoding.
-    pub fn remove(&mut self, field: &[u8]) -> bool {
-        match self {
+    /// Removes a live `field`; returns whether it was there. An expired field is not found
+    /// (Valkey 9.0's HDEL leaves it to the expiry cycle). Never changes the encoding kind.
+    pub fn remove(&mut self, field: &[u8], now_ms: i64) -> bool {
+        if let HashValue::Volatile(v) = self {
+            if v.is_expired(field, now_ms) {
+                return false;
+            }
+        }
+        self.remove_ignoring_expiry(field)
+    }
+
+    /// Removes `field` whether or not it expired (HSETEX with a past time).
+    pub fn remove_ignoring_expiry(&mut self, field: &[u8]) -> bool {
+        let removed = match self {
             HashValue::Listpack(pairs) => match pairs.iter().position(|(f, _)| &**f == field) {
                 Some(index) => {
                     pairs.remove(index);
@@ -149,124 +343,114 @@ impl HashValue {
                 None => false,
             },
             HashValue::HashTable(table) => table.remove(field).is_some(),
-        }
+            HashValue::Volatile(v) => v.remove(field),
+        };
+        self.settle();
+        removed
     }
 
-    /// Every pair: insertion order for a listpack, the table's own order otherwise.
+    /// Valkey's `hashTypeSetExpire`: gives a live field the expiry time `when_ms` if the
+    /// conditions hold, or deletes it when that time is not in the future (`when_ms <= now_ms`).
+    /// A listpack holds no times, so there XX and GT never hold (no time counts as infinite).
+    pub fn set_expiry(
+        &mut self,
+        field: &[u8],
+        when_ms: i64,
+        conditions: ExpireConditions,
+        now_ms: i64,
+    ) -> ExpireOutcome {
+        let due = when_ms <= now_ms;
+        if let HashValue::Listpack(pairs) = self {
+            if !pairs.iter().any(|(f, _)| &**f == field) {
+                return ExpireOutcome::NoField;
+            }
+            if conditions.xx || conditions.gt {
+                return ExpireOutcome::ConditionNotMet;
+            }
+            if due {
+                self.remove_ignoring_expiry(field);
+                return ExpireOutcome::Deleted;
+            }
+            self.convert_to_hashtable();
+        }
+        let Some((_, current)) = self.get_with_expiry(field, now_ms) else {
+            return ExpireOutcome::NoField;
+        };
+        let held = !((conditions.nx && current.is_some())
+            || (conditions.xx && current.is_none())
+            || (conditions.gt && current.is_none_or(|c| when_ms <= c))
+            || (conditions.lt && current.is_some_and(|c| when_ms >= c)));
+        if !held {
+            return ExpireOutcome::ConditionNotMet;
+        }
+        if due {
+            self.remove_ignoring_expiry(field);
+            return ExpireOutcome::Deleted;
+        }
+        if let HashValue::HashTable(table) = self {
+            let table = std::mem::take(&mut **table);
+            *self = HashValue::Volatile(Box::new(VolatileTable::from_table(table)));
+        }
+        if let HashValue::Volatile(v) = self {
+            v.set_expiry(field, when_ms);
+        }
+        ExpireOutcome::Set
+    }
+
+    /// Valkey's `hashTypePersist`: removes the expiry time of a live field.
+    pub fn persist(&mut self, field: &[u8], now_ms: i64) -> PersistOutcome {
+        let outcome = match self.get_with_expiry(field, now_ms) {
+            None => return PersistOutcome::NoField,
+            Some((_, None)) => return PersistOutcome::NoExpiry,
+            Some((_, Some(_))) => PersistOutcome::Removed,
+        };
+        if let HashValue::Volatile(v) = self {
+            v.clear_expiry(field);
+        }
+        self.settle();
+        outcome
+    }
+
+    /// Deletes up to `max` fields whose time has passed at `now_ms`, earliest first, and returns
+    /// them (the active expiry cycle turns them into HDEL).
+    pub fn reclaim_expired(&mut self, now_ms: i64, max: usize) -> Vec<Bytes> {
+        let reclaimed = match self {
+            HashValue::Volatile(v) => v.pop_expired(now_ms, max),
+            _ => Vec::new(),
+        };
+        self.settle();
+        reclaimed
+    }
+
+    /// Every stored pair, expired ones included: insertion order for a listpack, the table's own
+    /// order otherwise. Commands use `iter_live`.
     pub fn iter(&self) -> Box<dyn Iterator<Item = (&[u8], &[u8])> + '_> {
         match self {
             HashValue::Listpack(pairs) => Box::new(pairs.iter().map(|(f, v)| (&**f, &**v))),
             HashValue::HashTable(table) => Box::new(table.iter().map(|(f, v)| (&**f, &**v))),
+            HashValue::Volatile(v) => Box::new(v.table().iter().map(|(f, v)| (&**f, &**v))),
+        }
+    }
+
+    /// The pairs that are not expired at `now_ms`, in `iter`'s order.
+    pub fn iter_live(&self, now_ms: i64) -> Box<dyn Iterator<Item = (&[u8], &[u8])> + '_> {
+        match self {
+            HashValue::Volatile(v) => Box::new(v.iter_live(now_ms)),
+            _ => self.iter(),
+        }
+    }
+
+    /// Keeps the invariant that a `Volatile` hash has a field with an expiry time.
+    fn settle(&mut self) {
+        if let HashValue::Volatile(v) = self {
+            if v.volatile_len() == 0 {
+                let table = std::mem::take(&mut **v).into_table();
+                *self = HashValue::HashTable(Box::new(table));
+            }
         }
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::{HashLimits, HashValue};
-    use std::collections::HashMap;
-
-    fn limits(entries: usize, value: usize) -> HashLimits {
-        HashLimits {
-            max_listpack_entries: entries,
-            max_listpack_value: value,
-        }
-    }
-
-    #[test]
-    fn listpack_keeps_insertion_order_and_replaces_in_place() {
-        let l = HashLimits::default();
-        let mut hash = HashValue::new();
-        assert!(hash.set(b"b", b"1", &l));
-        assert!(hash.set(b"a", b"2", &l));
-        assert!(!hash.set(b"b", b"3", &l));
-        let pairs: Vec<_> = hash.iter().collect();
-        assert_eq!(pairs, vec![(&b"b"[..], &b"3"[..]), (&b"a"[..], &b"2"[..])]);
-        assert!(hash.remove(b"b"));
-        assert!(!hash.remove(b"b"));
-        assert_eq!(hash.get(b"a"), Some(&b"2"[..]));
-        assert_eq!(hash.encoding_name(), "listpack");
-    }
-
-    #[test]
-    fn conversions_follow_valkey() {
-        let l = limits(2, 4);
-        let mut hash = HashValue::new();
-        hash.set(b"f", b"1234", &l);
-        assert_eq!(hash.encoding_name(), "listpack");
-        hash.set(b"g", b"12345", &l);
-        assert_eq!(hash.encoding_name(), "hashtable");
-
-        let mut hash = HashValue::new();
-        hash.set(b"f1", b"v", &l);
-        hash.set(b"f2", b"v", &l);
-        assert_eq!(hash.encoding_name(), "listpack");
-        hash.set(b"f3", b"v", &l);
-        assert_eq!(hash.encoding_name(), "hashtable");
-        hash.remove(b"f3");
-        hash.remove(b"f2");
-        assert_eq!(hash.encoding_name(), "hashtable", "never converts back");
-
-        // Three pairs named (all the same field) exceed two entries before deduplication.
-        let mut hash = HashValue::new();
-        hash.try_conversion(&[b"f", b"v", b"f", b"v", b"f", b"v"], &l);
-        assert_eq!(hash.encoding_name(), "hashtable");
-        let mut hash = HashValue::new();
-        hash.try_conversion(&[b"f", b"v", b"f", b"v"], &l);
-        assert_eq!(hash.encoding_name(), "listpack");
-        hash.try_conversion(&[b"field", b"v"], &l);
-        assert_eq!(hash.encoding_name(), "hashtable");
-    }
-
-    #[test]
-    fn zero_entry_limit_converts_on_first_write() {
-        let mut hash = HashValue::new();
-        hash.set(b"f", b"v", &limits(0, 64));
-        assert_eq!(hash.encoding_name(), "hashtable");
-        assert_eq!(hash.len(), 1);
-    }
-
-    proptest::proptest! {
-        #[test]
-        fn hash_agrees_with_hashmap(
-            ops in proptest::collection::vec(
-                (0u8..3, 0u8..12, proptest::collection::vec(proptest::num::u8::ANY, 0..8)),
-                0..200,
-            ),
-            entries in 0usize..10,
-            value_limit in 0usize..8,
-        ) {
-            let l = limits(entries, value_limit);
-            let mut hash = HashValue::new();
-            let mut model: HashMap<Vec<u8>, Vec<u8>> = HashMap::new();
-            let mut was_hashtable = false;
-            for (op, field, value) in ops {
-                let field = vec![b'f', field];
-                match op {
-                    0 | 1 => {
-                        let created = hash.set(&field, &value, &l);
-                        proptest::prop_assert_eq!(created, model.insert(field.clone(), value.clone()).is_none());
-                    }
-                    _ => {
-                        proptest::prop_assert_eq!(hash.remove(&field), model.remove(&field).is_some());
-                    }
-                }
-                proptest::prop_assert_eq!(hash.get(&field), model.get(&field).map(|v| &v[..]));
-                proptest::prop_assert_eq!(hash.len(), model.len());
-                let is_hashtable = hash.encoding_name() == "hashtable";
-                proptest::prop_assert!(!was_hashtable || is_hashtable);
-                was_hashtable = is_hashtable;
-                if !is_hashtable {
-                    proptest::prop_assert!(hash.len() <= entries);
-                    proptest::prop_assert!(hash.iter().all(|(f, v)| f.len() <= value_limit && v.len() <= value_limit));
-                }
-            }
-            let mut pairs: Vec<(Vec<u8>, Vec<u8>)> =
-                hash.iter().map(|(f, v)| (f.to_vec(), v.to_vec())).collect();
-            pairs.sort();
-            let mut expected: Vec<(Vec<u8>, Vec<u8>)> = model.into_iter().collect();
-            expected.sort();
-            proptest::prop_assert_eq!(pairs, expected);
-        }
-    }
-}
+#[path = "hash_tests.rs"]
+mod tests;

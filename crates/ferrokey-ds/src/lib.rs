@@ -3,6 +3,7 @@
 //! skiplist). Independent of the server: the server's command families build on these types.
 
 pub mod hash;
+pub mod hash_volatile;
 pub mod intset;
 pub mod list;
 pub mod listpack;

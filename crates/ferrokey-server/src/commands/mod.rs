@@ -23,6 +23,7 @@ pub mod keys;
 pub mod list;
 pub mod server_cmds;
 pub mod set;
+pub mod sort;
 pub mod string;
 pub mod zset;
 

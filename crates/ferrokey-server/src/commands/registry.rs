@@ -72,6 +72,7 @@ fn all_bindings() -> impl Iterator<Item = &'static Binding> {
         super::set::COMMANDS,
         super::zset::COMMANDS,
         super::hash::COMMANDS,
+        super::sort::COMMANDS,
         super::connection::COMMANDS,
         super::server_cmds::COMMANDS,
         super::client::COMMANDS,

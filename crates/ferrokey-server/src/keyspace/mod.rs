@@ -9,7 +9,9 @@
 //! expiry cycle takes one shard at a time and holds nothing else.
 //!
 //! Expiry times live in a second table per shard (`expires`), mirrored by the `HAS_EXPIRE` entry
-//! flag, so keys without a TTL pay nothing for the feature.
+//! flag, so keys without a TTL pay nothing for the feature. Hashes with per-field expiry times are
+//! listed in a third (`volatile_hashes`), kept by `insert`/`remove` and by the hash commands, so
+//! the expiry cycle reclaims fields of hashes nobody reads.
 
 pub mod dict;
 pub mod expire;
@@ -43,6 +45,8 @@ pub struct Shard {
     /// Clients blocked on keys of this shard. Belongs to the shard's place in the keyspace,
     /// not to its contents: SWAPDB and FLUSH leave it where it is.
     pub blocked: BlockedKeys,
+    /// Keys whose hash has fields with expiry times (see `expire::VolatileHashes`).
+    pub volatile_hashes: expire::VolatileHashes,
 }
 
 impl Shard {
@@ -52,6 +56,7 @@ impl Shard {
             expires: Dict::new(hasher.clone()),
             expire_cursor: 0,
             blocked: BlockedKeys::default(),
+            volatile_hashes: expire::VolatileHashes::new(hasher),
         }
     }
 
@@ -70,6 +75,9 @@ impl Shard {
     }
 
     pub fn insert(&mut self, hash: u64, key: &[u8], value: Value, flags: u8, lru: u32) {
+        if matches!(&value, Value::Hash(h) if h.has_volatile_fields()) {
+            self.volatile_hashes.track(hash, key);
+        }
         let entry = Entry {
             key: SmallBytes::new(key),
             value,
@@ -86,6 +94,9 @@ impl Shard {
         let entry = self.main.remove(hash, key)?;
         if entry.has_expire() {
             self.expires.remove(hash, key);
+        }
+        if matches!(entry.value, Value::Hash(_)) {
+            self.volatile_hashes.untrack(hash, key);
         }
         Some(entry)
     }
@@ -134,6 +145,7 @@ impl Shard {
             expires: self.expires.take_all(),
             expire_cursor: std::mem::take(&mut self.expire_cursor),
             blocked: BlockedKeys::default(),
+            volatile_hashes: self.volatile_hashes.take_all(),
         }
     }
 }

@@ -1,0 +1,372 @@
+//! Tests of `hash`: encodings and conversions, then per-field expiry against a model.
+
+use super::*;
+use std::collections::HashMap;
+
+fn limits(entries: usize, value: usize) -> HashLimits {
+    HashLimits {
+        max_listpack_entries: entries,
+        max_listpack_value: value,
+    }
+}
+
+const NOW: i64 = 1_000_000;
+
+#[test]
+fn listpack_keeps_insertion_order_and_replaces_in_place() {
+    let l = HashLimits::default();
+    let mut hash = HashValue::new();
+    assert!(hash.set(b"b", b"1", &l, NOW));
+    assert!(hash.set(b"a", b"2", &l, NOW));
+    assert!(!hash.set(b"b", b"3", &l, NOW));
+    let pairs: Vec<_> = hash.iter().collect();
+    assert_eq!(pairs, vec![(&b"b"[..], &b"3"[..]), (&b"a"[..], &b"2"[..])]);
+    assert!(hash.remove(b"b", NOW));
+    assert!(!hash.remove(b"b", NOW));
+    assert_eq!(hash.get(b"a", NOW), Some(&b"2"[..]));
+    assert_eq!(hash.encoding_name(), "listpack");
+}
+
+#[test]
+fn conversions_follow_valkey() {
+    let l = limits(2, 4);
+    let mut hash = HashValue::new();
+    hash.set(b"f", b"1234", &l, NOW);
+    assert_eq!(hash.encoding_name(), "listpack");
+    hash.set(b"g", b"12345", &l, NOW);
+    assert_eq!(hash.encoding_name(), "hashtable");
+
+    let mut hash = HashValue::new();
+    hash.set(b"f1", b"v", &l, NOW);
+    hash.set(b"f2", b"v", &l, NOW);
+    assert_eq!(hash.encoding_name(), "listpack");
+    hash.set(b"f3", b"v", &l, NOW);
+    assert_eq!(hash.encoding_name(), "hashtable");
+    hash.remove(b"f3", NOW);
+    hash.remove(b"f2", NOW);
+    assert_eq!(hash.encoding_name(), "hashtable", "never converts back");
+
+    // Three pairs named (all the same field) exceed two entries before deduplication.
+    let mut hash = HashValue::new();
+    hash.try_conversion(&[b"f", b"v", b"f", b"v", b"f", b"v"], &l);
+    assert_eq!(hash.encoding_name(), "hashtable");
+    let mut hash = HashValue::new();
+    hash.try_conversion(&[b"f", b"v", b"f", b"v"], &l);
+    assert_eq!(hash.encoding_name(), "listpack");
+    hash.try_conversion(&[b"field", b"v"], &l);
+    assert_eq!(hash.encoding_name(), "hashtable");
+}
+
+#[test]
+fn zero_entry_limit_converts_on_first_write() {
+    let mut hash = HashValue::new();
+    hash.set(b"f", b"v", &limits(0, 64), NOW);
+    assert_eq!(hash.encoding_name(), "hashtable");
+    assert_eq!(hash.len(), 1);
+}
+
+#[test]
+fn hashes_without_field_ttls_pay_nothing() {
+    // The enum is what every hash key boxes: the volatile encoding must not widen it (24 bytes
+    // fit jemalloc's 32-byte class; a map inline would need the 48- or 64-byte one).
+    assert_eq!(std::mem::size_of::<HashValue>(), 24);
+}
+
+#[test]
+fn an_expiry_time_moves_a_listpack_to_the_volatile_hashtable_and_back() {
+    let l = HashLimits::default();
+    let mut hash = HashValue::new();
+    hash.set(b"a", b"1", &l, NOW);
+    hash.set(b"b", b"2", &l, NOW);
+    let nothing = ExpireConditions::default();
+    assert_eq!(
+        hash.set_expiry(b"zz", NOW + 10, nothing, NOW),
+        ExpireOutcome::NoField
+    );
+    assert_eq!(
+        hash.encoding_name(),
+        "listpack",
+        "a missing field converts nothing"
+    );
+    assert_eq!(
+        hash.set_expiry(b"a", NOW + 10, nothing, NOW),
+        ExpireOutcome::Set
+    );
+    assert!(hash.has_volatile_fields());
+    assert_eq!(hash.encoding_name(), "hashtable");
+    assert_eq!(hash.ttl(b"a", NOW), FieldTtl::At(NOW + 10));
+    assert_eq!(hash.ttl(b"b", NOW), FieldTtl::Persistent);
+    assert_eq!(hash.persist(b"a", NOW), PersistOutcome::Removed);
+    assert!(!hash.has_volatile_fields());
+    assert!(matches!(hash, HashValue::HashTable(_)));
+    assert_eq!(hash.persist(b"a", NOW), PersistOutcome::NoExpiry);
+    assert_eq!(hash.persist(b"x", NOW), PersistOutcome::NoField);
+}
+
+#[test]
+fn listpack_conditions_treat_no_time_as_infinite() {
+    let l = HashLimits::default();
+    let mut hash = HashValue::new();
+    hash.set(b"a", b"1", &l, NOW);
+    let xx = ExpireConditions {
+        xx: true,
+        ..Default::default()
+    };
+    let gt = ExpireConditions {
+        gt: true,
+        ..Default::default()
+    };
+    let lt = ExpireConditions {
+        lt: true,
+        ..Default::default()
+    };
+    assert_eq!(
+        hash.set_expiry(b"a", NOW - 5, xx, NOW),
+        ExpireOutcome::ConditionNotMet
+    );
+    assert_eq!(
+        hash.set_expiry(b"a", NOW + 5, gt, NOW),
+        ExpireOutcome::ConditionNotMet
+    );
+    assert_eq!(hash.encoding_name(), "listpack");
+    assert_eq!(hash.set_expiry(b"a", NOW, lt, NOW), ExpireOutcome::Deleted);
+    assert!(hash.is_empty());
+}
+
+#[test]
+fn expired_fields_are_hidden_counted_and_overwritten_as_new() {
+    let l = HashLimits::default();
+    let mut hash = HashValue::new();
+    hash.set(b"keep", b"1", &l, NOW);
+    let out = hash.set_field(b"t", b"2", FieldExpiry::At(NOW + 10), &l, NOW);
+    assert!(out.created && !out.expired_overwritten);
+    let later = NOW + 11;
+    assert_eq!(
+        hash.get(b"t", NOW + 10),
+        Some(&b"2"[..]),
+        "alive at its own time"
+    );
+    assert_eq!(hash.get(b"t", later), None);
+    assert_eq!(hash.len(), 2, "stored until reclaimed");
+    assert_eq!(hash.live_len(later), 1);
+    assert_eq!(hash.iter_live(later).count(), 1);
+    assert!(
+        !hash.remove(b"t", later),
+        "HDEL does not find an expired field"
+    );
+    assert_eq!(hash.ttl(b"t", later), FieldTtl::Missing);
+    // KEEPTTL keeps a live field's time but not an expired one's.
+    let out = hash.set_field(b"t", b"3", FieldExpiry::Keep, &l, later);
+    assert!(out.created && out.expired_overwritten);
+    assert_eq!(hash.ttl(b"t", later), FieldTtl::Persistent);
+    assert!(!hash.has_volatile_fields());
+    hash.set_field(b"t", b"4", FieldExpiry::At(later + 100), &l, later);
+    let out = hash.set_field(b"t", b"5", FieldExpiry::Keep, &l, later);
+    assert!(!out.created);
+    assert_eq!(hash.ttl(b"t", later), FieldTtl::At(later + 100));
+}
+
+#[test]
+fn reclaim_removes_only_expired_fields_in_bounded_batches() {
+    let l = HashLimits::default();
+    let mut hash = HashValue::new();
+    for i in 0..10 {
+        let field = format!("f{i}");
+        hash.set_field(field.as_bytes(), b"v", FieldExpiry::At(NOW + i), &l, NOW);
+    }
+    hash.set(b"p", b"v", &l, NOW);
+    assert_eq!(hash.next_expiry(), Some(NOW));
+    let first = hash.reclaim_expired(NOW + 5, 3);
+    assert_eq!(first.len(), 3);
+    let rest = hash.reclaim_expired(NOW + 5, 100);
+    assert_eq!(
+        rest.len(),
+        2,
+        "f3 and f4 expired; f5 is still alive at NOW + 5"
+    );
+    assert_eq!(hash.len(), 6);
+    assert_eq!(hash.reclaim_expired(NOW + 100, 100).len(), 5);
+    assert_eq!(hash.len(), 1);
+    assert!(!hash.has_volatile_fields());
+}
+
+/// The model of one stored field: its value and expiry time.
+type Model = HashMap<Vec<u8>, (Vec<u8>, Option<i64>)>;
+
+fn model_live(model: &Model, field: &[u8], now: i64) -> Option<(Vec<u8>, Option<i64>)> {
+    model
+        .get(field)
+        .filter(|(_, when)| !when.is_some_and(|w| now > w))
+        .cloned()
+}
+
+proptest::proptest! {
+    #[test]
+    fn hash_agrees_with_hashmap(
+        ops in proptest::collection::vec(
+            (0u8..3, 0u8..12, proptest::collection::vec(proptest::num::u8::ANY, 0..8)),
+            0..200,
+        ),
+        entries in 0usize..10,
+        value_limit in 0usize..8,
+    ) {
+        let l = limits(entries, value_limit);
+        let mut hash = HashValue::new();
+        let mut model: HashMap<Vec<u8>, Vec<u8>> = HashMap::new();
+        let mut was_hashtable = false;
+        for (op, field, value) in ops {
+            let field = vec![b'f', field];
+            match op {
+                0 | 1 => {
+                    let created = hash.set(&field, &value, &l, NOW);
+                    proptest::prop_assert_eq!(created, model.insert(field.clone(), value.clone()).is_none());
+                }
+                _ => {
+                    proptest::prop_assert_eq!(hash.remove(&field, NOW), model.remove(&field).is_some());
+                }
+            }
+            proptest::prop_assert_eq!(hash.get(&field, NOW), model.get(&field).map(|v| &v[..]));
+            proptest::prop_assert_eq!(hash.len(), model.len());
+            let is_hashtable = hash.encoding_name() == "hashtable";
+            proptest::prop_assert!(!was_hashtable || is_hashtable);
+            was_hashtable = is_hashtable;
+            if !is_hashtable {
+                proptest::prop_assert!(hash.len() <= entries);
+                proptest::prop_assert!(hash.iter().all(|(f, v)| f.len() <= value_limit && v.len() <= value_limit));
+            }
+        }
+        let mut pairs: Vec<(Vec<u8>, Vec<u8>)> =
+            hash.iter().map(|(f, v)| (f.to_vec(), v.to_vec())).collect();
+        pairs.sort();
+        let mut expected: Vec<(Vec<u8>, Vec<u8>)> = model.into_iter().collect();
+        expected.sort();
+        proptest::prop_assert_eq!(pairs, expected);
+    }
+
+    /// Every field operation with expiry times, against a model of stored fields with their
+    /// times and a clock that moves forward.
+    #[test]
+    fn field_expiry_agrees_with_model(
+        ops in proptest::collection::vec((0u8..9, 0u8..8, 0i64..40, 0u8..16), 0..250),
+        entries in 0usize..6,
+    ) {
+        let l = limits(entries, 8);
+        let mut hash = HashValue::new();
+        let mut model: Model = HashMap::new();
+        let mut now = NOW;
+        for (op, field, offset, flags) in ops {
+            let field = vec![b'f', field];
+            let when = now + offset - 10;
+            match op {
+                0 | 1 => {
+                    let expiry = match flags % 3 {
+                        0 => FieldExpiry::Persistent,
+                        1 => FieldExpiry::At(when.max(now + 1)),
+                        _ => FieldExpiry::Keep,
+                    };
+                    let live = model_live(&model, &field, now);
+                    let expired = model.contains_key(&field) && live.is_none();
+                    let out = hash.set_field(&field, b"v", expiry, &l, now);
+                    proptest::prop_assert_eq!(out.created, live.is_none());
+                    proptest::prop_assert_eq!(out.expired_overwritten, expired);
+                    let time = match expiry {
+                        FieldExpiry::Persistent => None,
+                        FieldExpiry::At(w) => Some(w),
+                        FieldExpiry::Keep => live.and_then(|(_, w)| w),
+                    };
+                    model.insert(field.clone(), (b"v".to_vec(), time));
+                }
+                2 => {
+                    let live = model_live(&model, &field, now).is_some();
+                    proptest::prop_assert_eq!(hash.remove(&field, now), live);
+                    if live {
+                        model.remove(&field);
+                    }
+                }
+                3 | 4 => {
+                    let c = ExpireConditions {
+                        nx: flags & 1 != 0 && flags & 14 == 0,
+                        xx: flags & 2 != 0,
+                        gt: flags & 4 != 0,
+                        lt: flags & 8 != 0 && flags & 4 == 0,
+                    };
+                    let expected = match model_live(&model, &field, now) {
+                        None => ExpireOutcome::NoField,
+                        Some((_, cur)) => {
+                            let fails = (c.nx && cur.is_some())
+                                || (c.xx && cur.is_none())
+                                || (c.gt && cur.is_none_or(|x| when <= x))
+                                || (c.lt && cur.is_some_and(|x| when >= x));
+                            if fails {
+                                ExpireOutcome::ConditionNotMet
+                            } else if when <= now {
+                                model.remove(&field);
+                                ExpireOutcome::Deleted
+                            } else {
+                                if let Some(stored) = model.get_mut(&field) {
+                                    stored.1 = Some(when);
+                                }
+                                ExpireOutcome::Set
+                            }
+                        }
+                    };
+                    proptest::prop_assert_eq!(hash.set_expiry(&field, when, c, now), expected);
+                }
+                5 => {
+                    let expected = match model_live(&model, &field, now) {
+                        None => PersistOutcome::NoField,
+                        Some((_, None)) => PersistOutcome::NoExpiry,
+                        Some(_) => {
+                            if let Some(stored) = model.get_mut(&field) {
+                                stored.1 = None;
+                            }
+                            PersistOutcome::Removed
+                        }
+                    };
+                    proptest::prop_assert_eq!(hash.persist(&field, now), expected);
+                }
+                6 => {
+                    let max = usize::from(flags % 4);
+                    let mut due: Vec<(i64, Vec<u8>)> = model
+                        .iter()
+                        .filter_map(|(f, (_, w))| w.filter(|w| now > *w).map(|w| (w, f.clone())))
+                        .collect();
+                    due.sort();
+                    due.truncate(max);
+                    for (_, f) in &due {
+                        model.remove(f);
+                    }
+                    let got: Vec<Vec<u8>> =
+                        hash.reclaim_expired(now, max).into_iter().map(Vec::from).collect();
+                    let expected: Vec<Vec<u8>> = due.into_iter().map(|(_, f)| f).collect();
+                    proptest::prop_assert_eq!(got, expected);
+                }
+                _ => now += offset,
+            }
+            // Reads see exactly the live fields; len counts every stored one.
+            proptest::prop_assert_eq!(hash.len(), model.len());
+            let live: Vec<&Vec<u8>> =
+                model.keys().filter(|f| model_live(&model, f, now).is_some()).collect();
+            proptest::prop_assert_eq!(hash.live_len(now), live.len());
+            let mut seen: Vec<Vec<u8>> = hash.iter_live(now).map(|(f, _)| f.to_vec()).collect();
+            seen.sort();
+            let mut expected: Vec<Vec<u8>> = live.into_iter().cloned().collect();
+            expected.sort();
+            proptest::prop_assert_eq!(seen, expected);
+            let ttl = match model_live(&model, &field, now) {
+                None => FieldTtl::Missing,
+                Some((_, None)) => FieldTtl::Persistent,
+                Some((_, Some(w))) => FieldTtl::At(w),
+            };
+            proptest::prop_assert_eq!(hash.ttl(&field, now), ttl);
+            // The volatile encoding exactly when some stored field has a time.
+            let any_time = model.values().any(|(_, w)| w.is_some());
+            proptest::prop_assert_eq!(hash.has_volatile_fields(), any_time);
+            let min = model.values().filter_map(|(_, w)| *w).min();
+            proptest::prop_assert_eq!(hash.next_expiry(), min);
+            if hash.encoding_name() == "listpack" {
+                proptest::prop_assert!(hash.len() <= entries);
+            }
+        }
+    }
+}

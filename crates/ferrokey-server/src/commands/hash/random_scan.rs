@@ -1,0 +1,209 @@
+//! HRANDFIELD and HSCAN, the hash reads that sample or walk the pairs. Both see only fields that
+//! have not expired, as in Valkey 9.0.
+
+use std::collections::hash_map::DefaultHasher;
+use std::hash::{Hash, Hasher};
+
+use ferrokey_ds::hash::HashValue;
+use ferrokey_resp::ReplyBuf;
+use rand::Rng;
+
+use super::{find, Found, PairRef};
+use crate::commands::{err, parse_i64, Ctx};
+use crate::util::eq_ic;
+
+/// The error of a count Valkey bounds to `-LONG_MAX..=LONG_MAX`: only `i64::MIN` reaches it.
+const OUTSIDE_SYMMETRIC_RANGE: &str =
+    "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807";
+
+/// Replies with `pairs`: flat in RESP2, each pair a two-element array in RESP3 WITHVALUES.
+fn reply_pairs<'h>(
+    out: &mut ReplyBuf,
+    len: usize,
+    pairs: impl Iterator<Item = (&'h [u8], &'h [u8])>,
+    withvalues: bool,
+) {
+    let nested = withvalues && out.is_resp3();
+    out.array(if withvalues && !nested {
+        len.saturating_mul(2)
+    } else {
+        len
+    });
+    for (field, value) in pairs {
+        if nested {
+            out.array(2);
+        }
+        out.bulk(field);
+        if withvalues {
+            out.bulk(value);
+        }
+    }
+}
+
+pub(super) fn hrandfield(ctx: &mut Ctx) {
+    let key = ctx.arg(1);
+    let now = ctx.now_ms;
+    if ctx.argc() < 3 {
+        let (out, found) = find(ctx, key, true);
+        return match found {
+            Found::WrongType => out.error(err::WRONGTYPE),
+            Found::Missing => out.null(),
+            Found::Value(hash) => {
+                // A hash whose every field expired answers nil, as Valkey's bounded retries do.
+                let len = hash.live_len(now);
+                let pick = (len > 0).then(|| rand::thread_rng().gen_range(0..len));
+                match pick.and_then(|index| hash.iter_live(now).nth(index)) {
+                    Some((field, _)) => out.bulk(field),
+                    None => out.null(),
+                }
+            }
+        };
+    }
+    let count = match parse_i64(ctx.arg(2)) {
+        None => return ctx.out.error(err::NOT_INTEGER),
+        Some(i64::MIN) => return ctx.out.error(OUTSIDE_SYMMETRIC_RANGE),
+        Some(n) => n,
+    };
+    if ctx.argc() > 4 || (ctx.argc() == 4 && !eq_ic(ctx.arg(3), "withvalues")) {
+        return ctx.out.error(err::SYNTAX);
+    }
+    let withvalues = ctx.argc() == 4;
+    if withvalues && !(-(i64::MAX / 2)..=i64::MAX / 2).contains(&count) {
+        return ctx.out.error("ERR value is out of range");
+    }
+    let (out, found) = find(ctx, key, true);
+    let hash = match found {
+        Found::WrongType => return out.error(err::WRONGTYPE),
+        Found::Missing => return out.array(0),
+        Found::Value(hash) => hash,
+    };
+    let len = hash.live_len(now);
+    if count == 0 || len == 0 {
+        return out.array(0);
+    }
+    let wanted = usize::try_from(count.unsigned_abs()).unwrap_or(usize::MAX);
+    if count > 0 && wanted >= len {
+        return reply_pairs(out, len, hash.iter_live(now), withvalues);
+    }
+    // Pair references are gathered once so every pick is O(1) whatever the encoding.
+    let pairs: Vec<PairRef> = hash.iter_live(now).collect();
+    let mut rng = rand::thread_rng();
+    if count < 0 || wanted == 1 {
+        // Repetitions allowed: each pick is independent, streamed rather than collected.
+        let picks = (0..wanted).filter_map(|_| pairs.get(rng.gen_range(0..len)).copied());
+        return reply_pairs(out, wanted, picks, withvalues);
+    }
+    let chosen = rand::seq::index::sample(&mut rng, len, wanted);
+    let picks = chosen.into_iter().filter_map(|i| pairs.get(i).copied());
+    reply_pairs(out, wanted, picks, withvalues);
+}
+
+/// The position of a hashtable field in HSCAN's walk: its hash under a fixed hasher, so the
+/// order does not depend on the table's layout and survives every resize.
+fn scan_position(field: &[u8]) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    field.hash(&mut hasher);
+    hasher.finish()
+}
+
+/// One HSCAN step over a hashtable: the live pairs whose field's scan position is at least
+/// `cursor`, in position order, at least `count` of them (plus every pair sharing the last
+/// position, so a collision never splits across calls), and the next cursor (0 when the walk is
+/// complete). A pair present for the whole scan is returned exactly once. A step reads the whole
+/// hash, so the batch grows with it (COUNT is only a hint) to bound a full scan at about 256
+/// steps.
+pub(super) fn hashtable_scan_step(
+    hash: &HashValue,
+    cursor: u64,
+    count: usize,
+    now_ms: i64,
+) -> (u64, Vec<PairRef<'_>>) {
+    let batch = count.max(hash.len() / 256).max(1);
+    let mut candidates: Vec<(u64, &[u8], &[u8])> = hash
+        .iter_live(now_ms)
+        .filter_map(|(field, value)| {
+            let position = scan_position(field);
+            (position >= cursor).then_some((position, field, value))
+        })
+        .collect();
+    candidates.sort_unstable_by_key(|(position, _, _)| *position);
+    let mut taken = batch.min(candidates.len());
+    if let Some(&(last, _, _)) = taken.checked_sub(1).and_then(|i| candidates.get(i)) {
+        while candidates.get(taken).is_some_and(|(p, _, _)| *p == last) {
+            taken += 1;
+        }
+    }
+    let next = candidates.get(taken).map_or(0, |(p, _, _)| *p);
+    candidates.truncate(taken);
+    let pairs = candidates.into_iter().map(|(_, f, v)| (f, v)).collect();
+    (next, pairs)
+}
+
+pub(super) fn hscan(ctx: &mut Ctx) {
+    let Some(cursor) = crate::commands::keys::parse_cursor(ctx, ctx.arg(2)) else {
+        return;
+    };
+    let key = ctx.arg(1);
+    let args = ctx.args;
+    let now = ctx.now_ms;
+    let (out, found) = find(ctx, key, true);
+    let hash = match found {
+        Found::WrongType => return out.error(err::WRONGTYPE),
+        Found::Missing => {
+            out.array(2);
+            out.bulk(b"0");
+            return out.array(0);
+        }
+        Found::Value(hash) => hash,
+    };
+    let mut count = 10usize;
+    let mut pattern: Option<ferrokey_util::glob::GlobPattern> = None;
+    let mut novalues = false;
+    let mut j = 3;
+    while let Some(&opt) = args.get(j) {
+        let value = args.get(j + 1).copied();
+        match value {
+            Some(value) if eq_ic(opt, "count") => match parse_i64(value) {
+                Some(n) if n >= 1 => count = usize::try_from(n).unwrap_or(usize::MAX),
+                Some(_) => return out.error(err::SYNTAX),
+                None => return out.error(err::NOT_INTEGER),
+            },
+            Some(value) if eq_ic(opt, "match") => {
+                pattern =
+                    (value != b"*").then(|| ferrokey_util::glob::GlobPattern::new(value, false));
+            }
+            _ if eq_ic(opt, "novalues") => {
+                novalues = true;
+                j += 1;
+                continue;
+            }
+            _ if eq_ic(opt, "noscores") => {
+                return out.error("ERR NOSCORES option can only be used in ZSCAN");
+            }
+            _ => return out.error(err::SYNTAX),
+        }
+        j += 2;
+    }
+    let (next, pairs) = match hash {
+        HashValue::HashTable(_) | HashValue::Volatile(_) => {
+            hashtable_scan_step(hash, cursor, count, now)
+        }
+        // A listpack is returned whole in one call, whatever the cursor.
+        HashValue::Listpack(_) => (0, hash.iter_live(now).collect()),
+    };
+    let matches = |field: &[u8]| pattern.as_ref().is_none_or(|p| p.matches(field));
+    let pairs: Vec<PairRef> = pairs.into_iter().filter(|(f, _)| matches(f)).collect();
+    out.array(2);
+    out.bulk(next.to_string().as_bytes());
+    out.array(if novalues {
+        pairs.len()
+    } else {
+        pairs.len() * 2
+    });
+    for (field, value) in pairs {
+        out.bulk(field);
+        if !novalues {
+            out.bulk(value);
+        }
+    }
+}
