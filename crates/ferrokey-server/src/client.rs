@@ -17,6 +17,7 @@ use tokio::sync::mpsc;
 
 use crate::blocking::Waiter;
 use crate::server::unix_time_ms;
+use crate::watch::ClientWatch;
 
 /// How a client connected.
 #[derive(Clone, Debug)]
@@ -74,6 +75,8 @@ pub struct ClientHandle {
     pub no_evict: AtomicBool,
     pub no_touch: AtomicBool,
     pub in_multi_count: AtomicI64,
+    /// Keys this client WATCHes (CLIENT LIST `watch=`).
+    pub watched_key_count: AtomicU64,
     /// The wait of a client blocked on keys, for CLIENT UNBLOCK and CLIENT LIST.
     pub blocked: Mutex<Option<Arc<Waiter>>>,
     killed: AtomicBool,
@@ -155,6 +158,7 @@ impl ClientRegistry {
             no_evict: AtomicBool::new(false),
             no_touch: AtomicBool::new(false),
             in_multi_count: AtomicI64::new(-1),
+            watched_key_count: AtomicU64::new(0),
             blocked: Mutex::new(None),
             killed: AtomicBool::new(false),
             push_tx,
@@ -223,6 +227,20 @@ pub struct ClientState {
     pub blocked: Option<Arc<Waiter>>,
     /// Inside MULTI or a script, where blocking commands answer at once.
     pub deny_blocking: bool,
+    /// The commands queued since MULTI.
+    pub multi: Option<Transaction>,
+    /// The keys WATCHed, until EXEC, DISCARD, UNWATCH or RESET.
+    pub watch: Option<ClientWatch>,
+    /// Watches EXEC ended, released by the dispatcher once the transaction's locks are gone.
+    pub deferred_unwatch: Option<ClientWatch>,
+}
+
+/// A transaction being queued (between MULTI and EXEC).
+#[derive(Default)]
+pub struct Transaction {
+    pub queued: Vec<Vec<Vec<u8>>>,
+    /// Set by a command refused while queueing: EXEC then fails with EXECABORT.
+    pub aborted: bool,
 }
 
 impl ClientState {
@@ -237,6 +255,9 @@ impl ClientState {
             pipeline_clock: None,
             blocked: None,
             deny_blocking: false,
+            multi: None,
+            watch: None,
+            deferred_unwatch: None,
         }
     }
 

@@ -129,6 +129,7 @@ pub async fn serve<S>(
         out.shrink_if_idle(IDLE_BUFFER_KEEP_BYTES * 4);
     }
     let _ = stream.shutdown().await;
+    crate::commands::transaction::reset_transaction(&server, &mut client);
     server.clients.unregister(handle.id);
 }
 

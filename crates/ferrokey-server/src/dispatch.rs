@@ -17,7 +17,7 @@ use crate::commands::registry::CommandEntry;
 use crate::commands::{Ctx, Scope};
 use crate::keyspace::LockSet;
 use crate::server::{Server, Stats};
-use crate::write_stream::EffectBatch;
+use crate::write_stream::{EffectArgs, EffectBatch};
 
 /// Longest argument text quoted back in "unknown command" errors, as Redis.
 const ERROR_ARG_PREVIEW_BYTES: usize = 128;
@@ -26,6 +26,10 @@ const ERROR_ARG_PREVIEW_BYTES: usize = 128;
 pub fn execute(server: &Server, client: &mut ClientState, args: &[&[u8]], out: &mut ReplyBuf) {
     let reply_start = out.len();
     run(server, client, args, out);
+    if let Some(watch) = client.deferred_unwatch.take() {
+        crate::commands::transaction::release_watch(server, &watch);
+        client.handle.watched_key_count.store(0, Ordering::Relaxed);
+    }
     // The mode after the command decides, so that CLIENT REPLY ON is answered.
     if matches!(client.reply_mode, ReplyMode::Off | ReplyMode::Skipping) {
         out.truncate(reply_start);
@@ -49,40 +53,42 @@ fn run(server: &Server, client: &mut ClientState, args: &[&[u8]], out: &mut Repl
     let start = out.len();
     let Some(spec) = resolve(args, out) else {
         count_error_reply(server, out, start);
+        abort_transaction(client);
         return;
     };
     let Some(entry) = server.commands.get(spec) else {
         return;
     };
-    // A container reaches here only without a subcommand, and fails the arity check below.
-    if entry.handler.is_none() && !spec.is_container() {
-        Stats::add(&entry.stats.rejected_calls, 1);
-        let start = out.len();
-        out.error(&format!(
-            "ERR command '{}' is not implemented by ferrokey yet",
-            spec.full_name
-        ));
-        count_error_reply(server, out, start);
-        return;
-    };
-    if !arity_ok(spec.arity, args.len()) {
-        Stats::add(&entry.stats.rejected_calls, 1);
-        let start = out.len();
-        out.error(&format!(
+    // Valkey's order of refusals; a container without its subcommand fails the arity check.
+    let refusal = if !arity_ok(spec.arity, args.len()) {
+        Some(format!(
             "ERR wrong number of arguments for '{}' command",
             spec.full_name.to_ascii_lowercase()
-        ));
+        ))
+    } else if !client.authenticated && !spec.no_auth() {
+        Some("NOAUTH Authentication required.".to_string())
+    } else if client.multi.is_some() && spec.no_multi() {
+        Some("ERR Command not allowed inside a transaction".to_string())
+    } else if entry.handler.is_none() {
+        Some(format!(
+            "ERR command '{}' is not implemented by ferrokey yet",
+            spec.full_name
+        ))
+    } else {
+        None
+    };
+    if let Some(text) = refusal {
+        Stats::add(&entry.stats.rejected_calls, 1);
+        let start = out.len();
+        out.error(&text);
         count_error_reply(server, out, start);
+        abort_transaction(client);
         return;
     }
     let Some(handler) = entry.handler else {
         return;
     };
-    if !client.authenticated && !spec.no_auth() {
-        Stats::add(&entry.stats.rejected_calls, 1);
-        let start = out.len();
-        out.error("NOAUTH Authentication required.");
-        count_error_reply(server, out, start);
+    if client.multi.is_some() && queue_in_transaction(client, args, spec, out) {
         return;
     }
     client
@@ -93,6 +99,39 @@ fn run(server: &Server, client: &mut ClientState, args: &[&[u8]], out: &mut Repl
         feed_monitors(server, client, args, spec);
     }
     call(server, client, args, out, entry, handler);
+}
+
+/// A command refused while a transaction is being queued makes its EXEC fail.
+fn abort_transaction(client: &mut ClientState) {
+    if let Some(transaction) = client.multi.as_mut() {
+        transaction.aborted = true;
+    }
+}
+
+/// Inside MULTI, queues the command (replying QUEUED); returns false for the commands that
+/// run at once even there: EXEC, DISCARD, QUIT and RESET, as in Valkey. MULTI and WATCH were
+/// refused before, through their NO_MULTI flag, like every other such command.
+fn queue_in_transaction(
+    client: &mut ClientState,
+    args: &[&[u8]],
+    spec: &CommandSpec,
+    out: &mut ReplyBuf,
+) -> bool {
+    if matches!(spec.full_name, "exec" | "discard" | "quit" | "reset") {
+        return false;
+    }
+    let Some(transaction) = client.multi.as_mut() else {
+        return false;
+    };
+    transaction
+        .queued
+        .push(args.iter().map(|a| a.to_vec()).collect());
+    client
+        .handle
+        .in_multi_count
+        .store(transaction.queued.len() as i64, Ordering::Relaxed);
+    out.simple("QUEUED");
+    true
 }
 
 /// Finds the command (or subcommand) named by the arguments, replying with Redis's error when
@@ -166,27 +205,17 @@ fn call(
 ) {
     let mut locks = lock_for(server, client.db, entry, args);
     let mut effects = Vec::new();
-    let reply_start = out.len();
-    let started = client.pipeline_clock.take().unwrap_or_else(Instant::now);
-    let mut ctx = Ctx {
+    let db = client.db;
+    let now_ms = run_locked(
         server,
         client,
         args,
         out,
-        locks: &mut locks,
-        now_ms: server.unix_ms_at(started),
-        effects: &mut effects,
-        custom_effect: false,
-        dirty: 0,
-    };
-    handler(&mut ctx);
-    let now_ms = ctx.now_ms;
-    let dirty = ctx.dirty;
-    let custom_effect = ctx.custom_effect;
-    let db = ctx.client.db;
-    if dirty > 0 && !custom_effect && server.write_stream.is_active() {
-        effects.push(args.iter().map(|a| a.to_vec()).collect());
-    }
+        entry,
+        handler,
+        &mut locks,
+        &mut effects,
+    );
     if !effects.is_empty() {
         server.write_stream.emit(EffectBatch {
             db,
@@ -196,6 +225,47 @@ fn call(
     // Clients blocked on keys this command made ready are served before anyone else runs.
     crate::commands::blocking::serve_ready(server, &mut locks, now_ms);
     drop(locks);
+}
+
+/// Runs a handler on shards already locked (by `call`, or by EXEC for its whole transaction):
+/// the reply, the effects (appended to `effects`), the invalidation of watchers of the keys it
+/// wrote, and the command's statistics. Returns the time the command ran at.
+#[allow(clippy::too_many_arguments)]
+pub fn run_locked<'k>(
+    server: &'k Server,
+    client: &mut ClientState,
+    args: &[&[u8]],
+    out: &mut ReplyBuf,
+    entry: &CommandEntry,
+    handler: crate::commands::Handler,
+    locks: &mut LockSet<'k>,
+    effects: &mut Vec<EffectArgs>,
+) -> i64 {
+    let reply_start = out.len();
+    let started = client.pipeline_clock.take().unwrap_or_else(Instant::now);
+    let effects_start = effects.len();
+    let mut ctx = Ctx {
+        server,
+        client,
+        args,
+        out,
+        locks,
+        now_ms: server.unix_ms_at(started),
+        effects,
+        custom_effect: false,
+        dirty: 0,
+    };
+    handler(&mut ctx);
+    let now_ms = ctx.now_ms;
+    let dirty = ctx.dirty;
+    let custom_effect = ctx.custom_effect;
+    let db = ctx.client.db;
+    if dirty > 0 && !custom_effect && server.write_stream.is_active() {
+        effects.insert(effects_start, args.iter().map(|a| a.to_vec()).collect());
+    }
+    if dirty > 0 && server.watch.any() {
+        touch_written_keys(server, locks, entry.spec, args, db);
+    }
     let ended = Instant::now();
     client.pipeline_clock = Some(ended);
     let elapsed_us = ended.duration_since(started).as_micros() as u64;
@@ -210,9 +280,35 @@ fn call(
         Stats::add(&entry.stats.failed_calls, 1);
         count_error_reply(server, out, reply_start);
     }
+    now_ms
 }
 
-fn lock_for<'k>(
+/// Invalidates the transactions watching the keys a command wrote: the keys its key specs
+/// mark as written (RW, OW or RM).
+fn touch_written_keys(
+    server: &Server,
+    locks: &mut LockSet,
+    spec: &CommandSpec,
+    args: &[&[u8]],
+    db: usize,
+) {
+    use ferrokey_cmdtable::spec::{KS_OW, KS_RM, KS_RW};
+    let mut keys = Vec::new();
+    ferrokey_cmdtable::get_keys(spec, args, &mut keys);
+    for key in keys
+        .iter()
+        .filter(|k| k.flags & (KS_RW | KS_OW | KS_RM) != 0)
+    {
+        let Some(name) = args.get(key.pos) else {
+            continue;
+        };
+        if let Some(shard) = locks.shard(db, server.keyspace.hash(name)) {
+            shard.watched.touch(name);
+        }
+    }
+}
+
+pub fn lock_for<'k>(
     server: &'k Server,
     db: usize,
     entry: &CommandEntry,

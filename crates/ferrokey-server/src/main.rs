@@ -21,6 +21,7 @@ mod server;
 #[cfg(test)]
 mod test_support;
 mod util;
+mod watch;
 mod write_stream;
 
 use std::sync::atomic::Ordering;

@@ -176,6 +176,7 @@ pub struct Server {
     pub commands: CommandRegistry,
     pub write_stream: WriteStream,
     pub blocking: crate::blocking::BlockingStats,
+    pub watch: crate::watch::WatchStats,
     pub started_at: Instant,
     /// Unix time in ms at `started_at`, as seen through the monotonic clock; the cron keeps it
     /// in step with the wall clock. Lets commands derive their time from the one `Instant`
@@ -230,6 +231,7 @@ impl Server {
             commands: CommandRegistry::new(),
             write_stream: WriteStream::default(),
             blocking: Default::default(),
+            watch: Default::default(),
             started_at: Instant::now(),
             unix_ms_at_start: AtomicI64::new(unix_time_ms()),
             run_id: random_hex_id(),

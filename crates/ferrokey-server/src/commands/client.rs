@@ -548,7 +548,7 @@ pub fn info_line(out: &mut Vec<u8>, client: &ClientHandle, argv_bytes: u64) {
     text.clear();
     let _ = write!(
         text,
-        " age={} idle={} flags={} capa= db={} sub=0 psub=0 ssub=0 multi={} watch=0 qbuf={} \
+        " age={} idle={} flags={} capa= db={} sub=0 psub=0 ssub=0 multi={} watch={} qbuf={} \
          qbuf-free={} argv-mem={} multi-mem=0 rbs={} rbp={} obl=0 oll=0 omem={} tot-mem={} \
          events=r cmd={} user=default redir=-1 resp={} lib-name=",
         client.created.elapsed().as_secs(),
@@ -556,6 +556,7 @@ pub fn info_line(out: &mut Vec<u8>, client: &ClientHandle, argv_bytes: u64) {
         flags_field(client),
         client.db.load(Ordering::Relaxed),
         multi,
+        client.watched_key_count.load(Ordering::Relaxed),
         qbuf,
         qbuf_free,
         argv_bytes,

@@ -77,6 +77,7 @@ fn quit(ctx: &mut Ctx) {
 
 fn reset(ctx: &mut Ctx) {
     ctx.server.clients.unset_monitor(&ctx.client.handle);
+    super::transaction::reset_transaction(ctx.server, ctx.client);
     ctx.client.authenticated = ctx.server.config.read().requirepass().is_none();
     ctx.client.select_db(0);
     ctx.client.protocol = Protocol::Resp2;

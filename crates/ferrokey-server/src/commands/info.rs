@@ -254,12 +254,19 @@ fn clients_section(server: &Server, s: &mut Section) {
         "blocked_clients",
         blocking.blocked_clients.load(Ordering::Relaxed),
     );
-    s.zeros("tracking_clients pubsub_clients watching_clients");
+    s.zeros("tracking_clients pubsub_clients");
+    s.field(
+        "watching_clients",
+        server.watch.watching_clients.load(Ordering::Relaxed),
+    );
     s.field(
         "clients_in_timeout_table",
         blocking.clients_with_timeout.load(Ordering::Relaxed),
     );
-    s.zeros("total_watched_keys");
+    s.field(
+        "total_watched_keys",
+        server.watch.watched_keys.load(Ordering::Relaxed),
+    );
     s.field(
         "total_blocking_keys",
         blocking.blocking_keys.load(Ordering::Relaxed),

@@ -119,6 +119,8 @@ fn rename_generic(ctx: &mut Ctx, nx: bool) {
 
 /// Stores a detached entry under `key` in `db` (which must be absent), with its expiry.
 fn put_entry(ctx: &mut Ctx, db: usize, key: &[u8], entry: Entry, expire: Option<i64>) {
+    // Key specs name the key in the client's database only (MOVE, COPY ... DB).
+    ctx.touch_watched(db, key);
     let entry_flags = entry.flags;
     ctx.set_value_in(db, key, entry.value, entry_flags, false);
     if let Some(when) = expire {
@@ -216,7 +218,12 @@ fn flush_dbs(ctx: &mut Ctx, dbs: &[usize], lazy: bool) {
     let mut detached = Vec::new();
     let mut removed = 0u64;
     for &db in dbs {
+        let keyspace = &ctx.server.keyspace;
         for (_, shard) in ctx.locks.shards_of_db(db) {
+            let main = &shard.main;
+            shard
+                .watched
+                .touch_existing(|key| main.peek(keyspace.hash(key), key).is_some());
             removed += shard.len() as u64;
             detached.push(shard.take_all());
         }

@@ -25,6 +25,7 @@ pub mod server_cmds;
 pub mod set;
 pub mod sort;
 pub mod string;
+pub mod transaction;
 pub mod zset;
 
 use ferrokey_resp::ReplyBuf;
@@ -179,6 +180,14 @@ impl<'c, 'k> Ctx<'c, 'k> {
             return;
         }
         shard.insert(hash, key, value, entry_flags & !flags::HAS_EXPIRE, lru);
+    }
+
+    /// Invalidates the transactions watching `key` in `db`, for writes the command's key specs
+    /// do not name (the dispatcher touches those).
+    pub fn touch_watched(&mut self, db: usize, key: &[u8]) {
+        if let Some((_, shard)) = self.shard_for(db, key) {
+            shard.watched.touch(key);
+        }
     }
 
     /// Deletes a key (after lazy expiry); returns whether it existed.

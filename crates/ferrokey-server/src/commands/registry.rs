@@ -69,6 +69,7 @@ fn all_bindings() -> impl Iterator<Item = &'static Binding> {
         super::keys::COMMANDS,
         super::list::COMMANDS,
         super::blocking::COMMANDS,
+        super::transaction::COMMANDS,
         super::set::COMMANDS,
         super::zset::COMMANDS,
         super::hash::COMMANDS,

@@ -22,6 +22,7 @@ use parking_lot::{Mutex, MutexGuard};
 use smallvec::SmallVec;
 
 use crate::blocking::BlockedKeys;
+use crate::watch::WatchedKeys;
 use dict::{Dict, DictEntry};
 use value::{flags, Entry, SmallBytes, Value};
 
@@ -45,6 +46,8 @@ pub struct Shard {
     /// Clients blocked on keys of this shard. Belongs to the shard's place in the keyspace,
     /// not to its contents: SWAPDB and FLUSH leave it where it is.
     pub blocked: BlockedKeys,
+    /// Clients watching keys of this shard (WATCH); like `blocked`, bound to the database.
+    pub watched: WatchedKeys,
     /// Keys whose hash has fields with expiry times (see `expire::VolatileHashes`).
     pub volatile_hashes: expire::VolatileHashes,
 }
@@ -56,6 +59,7 @@ impl Shard {
             expires: Dict::new(hasher.clone()),
             expire_cursor: 0,
             blocked: BlockedKeys::default(),
+            watched: WatchedKeys::default(),
             volatile_hashes: expire::VolatileHashes::new(hasher),
         }
     }
@@ -145,6 +149,7 @@ impl Shard {
             expires: self.expires.take_all(),
             expire_cursor: std::mem::take(&mut self.expire_cursor),
             blocked: BlockedKeys::default(),
+            watched: WatchedKeys::default(),
             volatile_hashes: self.volatile_hashes.take_all(),
         }
     }
@@ -381,10 +386,19 @@ impl<'a> LockSet<'a> {
                 let (lo, hi) = (ia.min(ib), ia.max(ib));
                 let (left, right) = self.guards.split_at_mut(hi);
                 let (x, y) = (&mut *left[lo].1, &mut *right[0].1);
+                // Watched keys that exist on either side change value.
+                let hasher = &self.keyspace.hasher;
+                let in_either = |key: &[u8]| {
+                    let hash = hasher.hash_one(key);
+                    x.main.peek(hash, key).is_some() || y.main.peek(hash, key).is_some()
+                };
+                x.watched.touch_existing(in_either);
+                y.watched.touch_existing(in_either);
                 // The contents move; the clients blocked on each database stay with it, and
                 // the keys they wait for may exist now.
                 std::mem::swap(x, y);
                 std::mem::swap(&mut x.blocked, &mut y.blocked);
+                std::mem::swap(&mut x.watched, &mut y.watched);
                 for shard in [x, y] {
                     let main = &shard.main;
                     let hasher = &self.keyspace.hasher;
