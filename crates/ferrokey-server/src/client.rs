@@ -233,6 +233,8 @@ pub struct ClientState {
     pub watch: Option<ClientWatch>,
     /// Watches EXEC ended, released by the dispatcher once the transaction's locks are gone.
     pub deferred_unwatch: Option<ClientWatch>,
+    /// A command held by CLIENT PAUSE, run once the pause ends.
+    pub postponed: Option<Vec<Vec<u8>>>,
 }
 
 /// A transaction being queued (between MULTI and EXEC).
@@ -258,6 +260,7 @@ impl ClientState {
             multi: None,
             watch: None,
             deferred_unwatch: None,
+            postponed: None,
         }
     }
 

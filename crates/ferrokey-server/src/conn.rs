@@ -80,6 +80,22 @@ pub async fn serve<S>(
         handle.touch();
         let mut end = run_pipeline(&server, &mut client, &mut parser, &query, &mut out);
         loop {
+            if end == PipelineEnd::Postponed {
+                // CLIENT PAUSE holds the command: wait, then run it and go on.
+                let flushed = flush(&server, &mut stream, &mut out, &handle).await.is_ok();
+                if !flushed
+                    || !wait_pause_end(&server, &mut stream, &mut query, &mut pushes, &mut out)
+                        .await
+                {
+                    end = PipelineEnd::Close;
+                    break;
+                }
+                end = run_postponed(&server, &mut client, &mut out);
+                if end == PipelineEnd::NeedMore {
+                    end = run_pipeline(&server, &mut client, &mut parser, &query, &mut out);
+                }
+                continue;
+            }
             let resume = match end {
                 PipelineEnd::Blocked => {
                     wait_unblocked(
@@ -95,7 +111,7 @@ pub async fn serve<S>(
                 PipelineEnd::OutputFull => {
                     flush(&server, &mut stream, &mut out, &handle).await.is_ok()
                 }
-                PipelineEnd::NeedMore | PipelineEnd::Close => break,
+                PipelineEnd::NeedMore | PipelineEnd::Close | PipelineEnd::Postponed => break,
             };
             if !resume {
                 end = PipelineEnd::Close;
@@ -143,6 +159,8 @@ enum PipelineEnd {
     Blocked,
     /// The replies so far are large enough to send before going on.
     OutputFull,
+    /// CLIENT PAUSE holds a command (`ClientState::postponed`): the pipeline waits for it.
+    Postponed,
     /// A protocol error, or the connection failed: close (after replying, if possible).
     Close,
 }
@@ -169,6 +187,9 @@ fn run_pipeline(
                 }
                 if client.blocked.is_some() {
                     return PipelineEnd::Blocked;
+                }
+                if client.postponed.is_some() {
+                    return PipelineEnd::Postponed;
                 }
                 if client.close_after_reply || client.handle.is_killed() {
                     return PipelineEnd::NeedMore;
@@ -231,6 +252,52 @@ async fn wait_unblocked<S: AsyncRead + AsyncWrite + Unpin>(
     }
     crate::commands::blocking::finish_wait(server, client, &waiter, end, out);
     open && !handle.is_killed()
+}
+
+/// Runs the command CLIENT PAUSE held, once the pause is over (it may be held again).
+fn run_postponed(server: &Server, client: &mut ClientState, out: &mut ReplyBuf) -> PipelineEnd {
+    let Some(args) = client.postponed.take() else {
+        return PipelineEnd::NeedMore;
+    };
+    let args: SmallVec<[&[u8]; 8]> = args.iter().map(Vec::as_slice).collect();
+    dispatch::execute(server, client, &args, out);
+    if client.protocol != out.protocol() {
+        out.set_protocol(client.protocol);
+    }
+    if client.blocked.is_some() {
+        PipelineEnd::Blocked
+    } else if client.postponed.is_some() {
+        PipelineEnd::Postponed
+    } else {
+        PipelineEnd::NeedMore
+    }
+}
+
+/// Waits for the pause to end; false when the client is killed or disconnects meanwhile
+/// (its held command then never runs). Input keeps being read, as while blocked.
+async fn wait_pause_end<S: AsyncRead + Unpin>(
+    server: &Server,
+    stream: &mut S,
+    query: &mut Vec<u8>,
+    pushes: &mut mpsc::UnboundedReceiver<Push>,
+    out: &mut ReplyBuf,
+) -> bool {
+    loop {
+        tokio::select! {
+            _ = server.pause.wait() => return true,
+            push = pushes.recv() => match push {
+                // Asynchronous output waits in the buffer with the client's replies.
+                Some(Push::Encoded(bytes)) => out.raw(&bytes),
+                Some(Push::Kill) | None => return false,
+            },
+            read = stream.read_buf(query) => match read {
+                Ok(n) if n > 0 && query.len() <= parser_config(server).query_buffer_limit => {
+                    server.stats.total_net_input_bytes.add(n as u64);
+                }
+                _ => return false,
+            },
+        }
+    }
 }
 
 fn parser_config(server: &Server) -> ParserConfig {

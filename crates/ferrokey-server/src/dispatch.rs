@@ -26,6 +26,10 @@ const ERROR_ARG_PREVIEW_BYTES: usize = 128;
 pub fn execute(server: &Server, client: &mut ClientState, args: &[&[u8]], out: &mut ReplyBuf) {
     let reply_start = out.len();
     run(server, client, args, out);
+    if client.postponed.is_some() {
+        // Held by CLIENT PAUSE: it runs (and counts) later.
+        return;
+    }
     if let Some(watch) = client.deferred_unwatch.take() {
         crate::commands::transaction::release_watch(server, &watch);
         client.handle.watched_key_count.store(0, Ordering::Relaxed);
@@ -88,6 +92,10 @@ fn run(server: &Server, client: &mut ClientState, args: &[&[u8]], out: &mut Repl
     let Some(handler) = entry.handler else {
         return;
     };
+    if server.pause.holds(spec, may_write(server, client, spec)) {
+        client.postponed = Some(args.iter().map(|a| a.to_vec()).collect());
+        return;
+    }
     if client.multi.is_some() && queue_in_transaction(client, args, spec, out) {
         return;
     }
@@ -99,6 +107,22 @@ fn run(server: &Server, client: &mut ClientState, args: &[&[u8]], out: &mut Repl
         feed_monitors(server, client, args, spec);
     }
     call(server, client, args, out, entry, handler);
+}
+
+/// Whether a command may write, for WRITE pauses: EXEC may when a queued command may.
+fn may_write(server: &Server, client: &ClientState, spec: &CommandSpec) -> bool {
+    if spec.full_name != "exec" {
+        return crate::pause::Pause::may_write(spec);
+    }
+    let Some(transaction) = &client.multi else {
+        return false;
+    };
+    transaction.queued.iter().any(|command| {
+        let name = command.first().map(Vec::as_slice).unwrap_or_default();
+        ferrokey_cmdtable::lookup_argv(name, command.get(1).map(Vec::as_slice))
+            .and_then(|spec| server.commands.get(spec))
+            .is_some_and(|entry| crate::pause::Pause::may_write(entry.spec))
+    })
 }
 
 /// A command refused while a transaction is being queued makes its EXEC fail.

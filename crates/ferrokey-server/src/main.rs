@@ -17,6 +17,7 @@ mod keyspace;
 mod latency;
 mod listener;
 mod memory;
+mod pause;
 mod server;
 #[cfg(test)]
 mod test_support;

@@ -177,6 +177,7 @@ pub struct Server {
     pub write_stream: WriteStream,
     pub blocking: crate::blocking::BlockingStats,
     pub watch: crate::watch::WatchStats,
+    pub pause: crate::pause::Pause,
     pub started_at: Instant,
     /// Unix time in ms at `started_at`, as seen through the monotonic clock; the cron keeps it
     /// in step with the wall clock. Lets commands derive their time from the one `Instant`
@@ -232,6 +233,7 @@ impl Server {
             write_stream: WriteStream::default(),
             blocking: Default::default(),
             watch: Default::default(),
+            pause: Default::default(),
             started_at: Instant::now(),
             unix_ms_at_start: AtomicI64::new(unix_time_ms()),
             run_id: random_hex_id(),

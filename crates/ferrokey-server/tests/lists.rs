@@ -103,8 +103,10 @@ fn large_list_ranges_indexes_and_trims() {
 #[test]
 fn concurrent_moves_across_keys_keep_every_element() {
     const PAIRS: usize = 8;
-    const PER_LIST: usize = 200;
     const MOVES: usize = 2000;
+    // More elements per list than one worker moves out of it, so however far one worker runs
+    // ahead of the other, no list runs dry.
+    const PER_LIST: usize = MOVES / PAIRS + 50;
     let server = start();
     let mut con = server.redis_connection().unwrap();
     let pair = |i: usize| (format!("left:{i}"), format!("right:{i}"));

@@ -17,6 +17,7 @@ use super::registry::{Binding, Scope};
 use super::{err, parse_i64, Ctx};
 use crate::blocking::UnblockReason;
 use crate::client::{ClientHandle, Peer, ReplyMode};
+use crate::pause::PauseMode;
 use crate::util::eq_ic;
 
 pub const COMMANDS: &[Binding] = &[
@@ -29,6 +30,8 @@ pub const COMMANDS: &[Binding] = &[
     ("client|kill", client_kill, Scope::None),
     ("client|reply", client_reply, Scope::None),
     ("client|unblock", client_unblock, Scope::None),
+    ("client|pause", client_pause, Scope::None),
+    ("client|unpause", client_unpause, Scope::None),
     ("client|no-evict", client_no_evict, Scope::None),
     ("client|no-touch", client_no_touch, Scope::None),
     ("client|help", client_help, Scope::None),
@@ -388,6 +391,34 @@ fn client_unblock(ctx: &mut Ctx) {
         .and_then(|c| c.blocked.lock().clone());
     let unblocked = waiter.is_some_and(|w| w.unblock(reason));
     ctx.out.int(i64::from(unblocked));
+}
+
+/// CLIENT PAUSE timeout-ms [WRITE|ALL]
+fn client_pause(ctx: &mut Ctx) {
+    let timeout_ms = match parse_i64(ctx.arg(2)) {
+        None => {
+            return ctx
+                .out
+                .error("ERR timeout is not an integer or out of range")
+        }
+        Some(ms) if ms < 0 => return ctx.out.error("ERR timeout is negative"),
+        Some(ms) => ms as u64,
+    };
+    let mode = match ctx.args.get(3) {
+        None => PauseMode::All,
+        Some(mode) if eq_ic(mode, "write") => PauseMode::Write,
+        Some(mode) if eq_ic(mode, "all") => PauseMode::All,
+        Some(_) => return ctx.out.error("ERR CLIENT PAUSE mode must be WRITE or ALL"),
+    };
+    ctx.server
+        .pause
+        .pause(std::time::Duration::from_millis(timeout_ms), mode);
+    ctx.out.ok();
+}
+
+fn client_unpause(ctx: &mut Ctx) {
+    ctx.server.pause.unpause();
+    ctx.out.ok();
 }
 
 fn client_no_evict(ctx: &mut Ctx) {

@@ -272,9 +272,10 @@ fn clients_section(server: &Server, s: &mut Section) {
         blocking.blocking_keys.load(Ordering::Relaxed),
     );
     s.zeros("total_blocking_keys_on_nokey");
-    s.field("paused_reason", "none");
-    s.field("paused_actions", "none");
-    s.field("paused_timeout_milliseconds", 0);
+    let (reason, actions, remaining_ms) = server.pause.info();
+    s.field("paused_reason", reason);
+    s.field("paused_actions", actions);
+    s.field("paused_timeout_milliseconds", remaining_ms);
 }
 
 /// jemalloc's view of the heap, refreshed.

@@ -143,7 +143,9 @@ impl<'c, 'k> Ctx<'c, 'k> {
     /// Whether a key exists (after lazy expiry), without touching its access time.
     pub fn exists(&mut self, key: &[u8]) -> bool {
         let db = self.client.db;
-        self.expire_if_needed(db, key);
+        if self.expire_if_needed(db, key) {
+            return false;
+        }
         match self.shard_for(db, key) {
             Some((hash, shard)) => shard.main.peek(hash, key).is_some(),
             None => false,
@@ -347,6 +349,10 @@ fn expire_if_needed(
     if !shard.is_expired(hash, key, now_ms) {
         return false;
     }
+    if server.pause.writes_paused() {
+        // Paused writes: the key reads as missing but stays until the pause ends.
+        return true;
+    }
     shard.remove(hash, key);
     Stats::add(&server.stats.expired_keys, 1);
     if server.write_stream.is_active() {
@@ -368,9 +374,12 @@ fn lookup<'l>(
     touch: bool,
     count_hits: bool,
 ) -> Option<&'l mut Entry> {
-    expire_if_needed(server, locks, effects, now_ms, db, key);
+    let expired = expire_if_needed(server, locks, effects, now_ms, db, key);
     let hash = server.keyspace.hash(key);
-    let entry = locks.shard(db, hash)?.get_raw(hash, key);
+    let entry = locks
+        .shard(db, hash)?
+        .get_raw(hash, key)
+        .filter(|_| !expired);
     if count_hits {
         let stats = &server.stats;
         let counter = if entry.is_some() {

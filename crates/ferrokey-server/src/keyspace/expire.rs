@@ -137,6 +137,9 @@ impl CycleParams {
 /// Runs one active expiry cycle over every database: expired keys, then expired hash fields
 /// (or the other way round, alternating). Returns the number of keys expired.
 pub fn active_expire_cycle(server: &Server) -> u64 {
+    if server.pause.writes_paused() {
+        return 0;
+    }
     let effort = server
         .settings
         .active_expire_effort
