@@ -9,7 +9,7 @@ mod common;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{RespConn, ServerProcess};
+use common::{cmd, send, RespConn, ServerProcess};
 
 fn start() -> ServerProcess {
     ServerProcess::start_ferrokey(&[]).expect("server starts")
@@ -17,16 +17,6 @@ fn start() -> ServerProcess {
 
 fn conn(server: &ServerProcess) -> RespConn {
     server.connect().expect("connects")
-}
-
-fn cmd(conn: &mut RespConn, line: &str) -> Vec<u8> {
-    let args: Vec<&str> = line.split(' ').collect();
-    conn.command(&args).expect("reply")
-}
-
-fn send(conn: &mut RespConn, line: &str) {
-    let args: Vec<&str> = line.split(' ').collect();
-    conn.send_command(&args).expect("sent");
 }
 
 fn reply(conn: &mut RespConn) -> Vec<u8> {

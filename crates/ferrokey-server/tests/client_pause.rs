@@ -6,17 +6,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{ReadOutcome, RespConn, ServerProcess};
-
-fn cmd(conn: &mut RespConn, line: &str) -> Vec<u8> {
-    let args: Vec<&str> = line.split(' ').collect();
-    conn.command(&args).expect("reply")
-}
-
-fn send(conn: &mut RespConn, line: &str) {
-    let args: Vec<&str> = line.split(' ').collect();
-    conn.send_command(&args).expect("sent");
-}
+use common::{cmd, send, ReadOutcome, RespConn, ServerProcess};
 
 /// Whether a reply arrives within a short wait (the command was not held).
 fn replied_soon(port: u16, line: &str) -> Option<Vec<u8>> {

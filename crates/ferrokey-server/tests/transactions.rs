@@ -9,7 +9,7 @@ mod common;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{RespConn, ServerProcess};
+use common::{cmd, RespConn, ServerProcess};
 
 fn start() -> ServerProcess {
     ServerProcess::start_ferrokey(&["--enable-debug-command", "yes"]).expect("server starts")
@@ -17,11 +17,6 @@ fn start() -> ServerProcess {
 
 fn conn(server: &ServerProcess) -> RespConn {
     server.connect().expect("connects")
-}
-
-fn cmd(conn: &mut RespConn, line: &str) -> Vec<u8> {
-    let args: Vec<&str> = line.split(' ').collect();
-    conn.command(&args).expect("reply")
 }
 
 /// Runs `MULTI`, the commands, `EXEC`; returns EXEC's reply.

@@ -407,3 +407,15 @@ pub fn escape_bytes(bytes: &[u8]) -> String {
     }
     out
 }
+
+/// Sends a command written as space-separated words and returns its reply frame.
+pub fn cmd(conn: &mut RespConn, line: &str) -> Vec<u8> {
+    let args: Vec<&str> = line.split(' ').collect();
+    conn.command(&args).expect("reply")
+}
+
+/// Sends a command written as space-separated words without reading its reply.
+pub fn send(conn: &mut RespConn, line: &str) {
+    let args: Vec<&str> = line.split(' ').collect();
+    conn.send_command(&args).expect("sent");
+}
