@@ -50,8 +50,26 @@ pub struct ClientStrings {
 pub enum Push {
     /// Bytes already encoded for the client's protocol.
     Encoded(Vec<u8>),
+    /// A pub/sub message, encoded once per protocol and shared by all its receivers; counted
+    /// in `ClientPubSub::pending_bytes` until it reaches the output buffer.
+    Shared(Arc<[u8]>),
     /// CLIENT KILL (or shutdown): close the connection.
     Kill,
+}
+
+impl Push {
+    /// Appends the push to the client's output; false when the connection must close.
+    pub fn append_to(self, out: &mut ferrokey_resp::ReplyBuf, handle: &ClientHandle) -> bool {
+        match self {
+            Push::Encoded(bytes) => out.raw(&bytes),
+            Push::Shared(bytes) => {
+                out.raw(&bytes);
+                handle.pubsub.written_to_output(bytes.len());
+            }
+            Push::Kill => return false,
+        }
+        true
+    }
 }
 
 pub struct ClientHandle {
@@ -79,7 +97,11 @@ pub struct ClientHandle {
     pub watched_key_count: AtomicU64,
     /// The wait of a client blocked on keys, for CLIENT UNBLOCK and CLIENT LIST.
     pub blocked: Mutex<Option<Arc<Waiter>>>,
+    /// Subscriptions and pending pub/sub output.
+    pub pubsub: crate::pubsub::ClientPubSub,
     killed: AtomicBool,
+    /// Wakes the task out of a write that a client that stopped reading would never finish.
+    kill_signal: tokio::sync::Notify,
     push_tx: mpsc::UnboundedSender<Push>,
 }
 
@@ -88,6 +110,12 @@ impl ClientHandle {
     pub fn kill(&self) {
         self.killed.store(true, Ordering::Release);
         let _ = self.push_tx.send(Push::Kill);
+        self.kill_signal.notify_one();
+    }
+
+    /// Completes once the client is killed (at once if it already was).
+    pub async fn killed(&self) {
+        self.kill_signal.notified().await;
     }
 
     pub fn is_killed(&self) -> bool {
@@ -160,7 +188,9 @@ impl ClientRegistry {
             in_multi_count: AtomicI64::new(-1),
             watched_key_count: AtomicU64::new(0),
             blocked: Mutex::new(None),
+            pubsub: Default::default(),
             killed: AtomicBool::new(false),
+            kill_signal: tokio::sync::Notify::new(),
             push_tx,
         });
         self.clients.lock().insert(id, handle.clone());

@@ -51,23 +51,26 @@ pub async fn serve<S>(
         let read = tokio::select! {
             biased;
             push = pushes.recv() => {
-                let mut killed = !matches!(push, Some(Push::Encoded(_)));
-                if let Some(Push::Encoded(bytes)) = push {
-                    out.raw(&bytes);
+                // Let the other tasks woken with this one run first (publishers with more
+                // messages), so one write carries a batch, as Valkey writes once per loop.
+                tokio::task::yield_now().await;
+                let mut open = push.is_some_and(|push| push.append_to(&mut out, &handle));
+                // What stays queued is shared with other receivers; copies are made only as
+                // fast as the socket takes them.
+                while out.len() < OUTPUT_FLUSH_THRESHOLD_BYTES {
+                    let Ok(push) = pushes.try_recv() else { break };
+                    open &= push.append_to(&mut out, &handle);
                 }
-                while let Ok(push) = pushes.try_recv() {
-                    match push {
-                        Push::Encoded(bytes) => out.raw(&bytes),
-                        Push::Kill => killed = true,
-                    }
-                }
-                if killed || flush(&server, &mut stream, &mut out, &handle).await.is_err() {
+                if !open || flush(&server, &mut stream, &mut out, &handle).await.is_err() {
                     break;
                 }
                 continue;
             }
             read = stream.read_buf(&mut query) => read,
-            _ = idle_timer(idle_secs, &handle), if idle_secs > 0 && !handle.is_monitor.load(Ordering::Relaxed) => break,
+            // Subscribers, like MONITOR clients, wait for the server and never time out.
+            _ = idle_timer(idle_secs, &handle), if idle_secs > 0
+                && !handle.is_monitor.load(Ordering::Relaxed)
+                && !handle.pubsub.is_subscribed() => break,
         };
         let n = match read {
             Ok(0) | Err(_) => break,
@@ -84,8 +87,15 @@ pub async fn serve<S>(
                 // CLIENT PAUSE holds the command: wait, then run it and go on.
                 let flushed = flush(&server, &mut stream, &mut out, &handle).await.is_ok();
                 if !flushed
-                    || !wait_pause_end(&server, &mut stream, &mut query, &mut pushes, &mut out)
-                        .await
+                    || !wait_pause_end(
+                        &server,
+                        &handle,
+                        &mut stream,
+                        &mut query,
+                        &mut pushes,
+                        &mut out,
+                    )
+                    .await
                 {
                     end = PipelineEnd::Close;
                     break;
@@ -144,6 +154,7 @@ pub async fn serve<S>(
         }
         out.shrink_if_idle(IDLE_BUFFER_KEEP_BYTES * 4);
     }
+    crate::pubsub::unsubscribe_all(&server, &handle);
     let _ = stream.shutdown().await;
     crate::commands::transaction::reset_transaction(&server, &mut client);
     server.clients.unregister(handle.id);
@@ -182,6 +193,8 @@ fn run_pipeline(
             Ok(Some(request)) => {
                 let args: SmallVec<[&[u8]; 8]> = request.iter().collect();
                 dispatch::execute(server, client, &args, out);
+                // Pushes the command produced for this client follow its reply.
+                client.handle.pubsub.append_deferred(out);
                 if client.protocol != out.protocol() {
                     out.set_protocol(client.protocol);
                 }
@@ -233,13 +246,10 @@ async fn wait_unblocked<S: AsyncRead + AsyncWrite + Unpin>(
                 end = Some(finished);
                 break;
             }
-            push = pushes.recv() => match push {
-                Some(Push::Encoded(bytes)) => {
-                    out.raw(&bytes);
-                    open = flush(server, stream, out, &handle).await.is_ok();
-                }
-                Some(Push::Kill) | None => open = false,
-            },
+            push = pushes.recv() => {
+                open = push.is_some_and(|push| push.append_to(out, &handle))
+                    && flush(server, stream, out, &handle).await.is_ok();
+            }
             read = stream.read_buf(query) => match read {
                 Ok(n) if n > 0 => {
                     server.stats.total_net_input_bytes.add(n as u64);
@@ -275,8 +285,9 @@ fn run_postponed(server: &Server, client: &mut ClientState, out: &mut ReplyBuf) 
 
 /// Waits for the pause to end; false when the client is killed or disconnects meanwhile
 /// (its held command then never runs). Input keeps being read, as while blocked.
-async fn wait_pause_end<S: AsyncRead + Unpin>(
+async fn wait_pause_end<S: AsyncRead + AsyncWrite + Unpin>(
     server: &Server,
+    handle: &ClientHandle,
     stream: &mut S,
     query: &mut Vec<u8>,
     pushes: &mut mpsc::UnboundedReceiver<Push>,
@@ -285,11 +296,13 @@ async fn wait_pause_end<S: AsyncRead + Unpin>(
     loop {
         tokio::select! {
             _ = server.pause.wait() => return true,
-            push = pushes.recv() => match push {
-                // Asynchronous output waits in the buffer with the client's replies.
-                Some(Push::Encoded(bytes)) => out.raw(&bytes),
-                Some(Push::Kill) | None => return false,
-            },
+            // Messages keep flowing while the client's own command is held, as in Valkey.
+            push = pushes.recv() => {
+                let open = push.is_some_and(|push| push.append_to(out, handle));
+                if !open || flush(server, stream, out, handle).await.is_err() {
+                    return false;
+                }
+            }
             read = stream.read_buf(query) => match read {
                 Ok(n) if n > 0 && query.len() <= parser_config(server).query_buffer_limit => {
                     server.stats.total_net_input_bytes.add(n as u64);
@@ -336,7 +349,13 @@ async fn flush<S: AsyncWrite + Unpin>(
     handle
         .output_buffer_bytes
         .store(out.len() as u64, Ordering::Relaxed);
-    stream.write_all(out.as_bytes()).await?;
+    // A killed client is not written to any more: one that stopped reading would hold the
+    // task in this write forever.
+    tokio::select! {
+        biased;
+        written = stream.write_all(out.as_bytes()) => written?,
+        () = handle.killed() => return Err(std::io::ErrorKind::ConnectionAborted.into()),
+    }
     let n = out.len() as u64;
     server.stats.total_net_output_bytes.add(n);
     handle.net_output_bytes.fetch_add(n, Ordering::Relaxed);

@@ -73,6 +73,8 @@ fn run(server: &Server, client: &mut ClientState, args: &[&[u8]], out: &mut Repl
         Some("NOAUTH Authentication required.".to_string())
     } else if client.multi.is_some() && spec.no_multi() {
         Some("ERR Command not allowed inside a transaction".to_string())
+    } else if let Some(error) = crate::pubsub::subscribed_context_error(client, spec) {
+        Some(error)
     } else if entry.handler.is_none() {
         Some(format!(
             "ERR command '{}' is not implemented by ferrokey yet",
@@ -84,9 +86,18 @@ fn run(server: &Server, client: &mut ClientState, args: &[&[u8]], out: &mut Repl
     if let Some(text) = refusal {
         Stats::add(&entry.stats.rejected_calls, 1);
         let start = out.len();
-        out.error(&text);
+        if spec.full_name == "exec" {
+            // A refused EXEC discards the transaction, naming why (Valkey drops a plain "ERR").
+            crate::commands::transaction::reset_transaction(server, client);
+            let reason = text.strip_prefix("ERR ").unwrap_or(&text);
+            out.error(&format!(
+                "EXECABORT Transaction discarded because of: {reason}"
+            ));
+        } else {
+            out.error(&text);
+            abort_transaction(client);
+        }
         count_error_reply(server, out, start);
-        abort_transaction(client);
         return;
     }
     let Some(handler) = entry.handler else {

@@ -18,6 +18,7 @@ mod latency;
 mod listener;
 mod memory;
 mod pause;
+mod pubsub;
 mod server;
 #[cfg(test)]
 mod test_support;
@@ -259,6 +260,7 @@ async fn cron(server: Arc<Server>) {
                 keyspace::expire::active_expire_cycle(&server);
             }
             keyspace::expire::rehash_idle_tables(&server);
+            pubsub::enforce_output_limits(&server);
         })
         .await;
     }

@@ -178,6 +178,7 @@ pub struct Server {
     pub blocking: crate::blocking::BlockingStats,
     pub watch: crate::watch::WatchStats,
     pub pause: crate::pause::Pause,
+    pub pubsub: crate::pubsub::PubSub,
     pub started_at: Instant,
     /// Unix time in ms at `started_at`, as seen through the monotonic clock; the cron keeps it
     /// in step with the wall clock. Lets commands derive their time from the one `Instant`
@@ -234,6 +235,7 @@ impl Server {
             blocking: Default::default(),
             watch: Default::default(),
             pause: Default::default(),
+            pubsub: Default::default(),
             started_at: Instant::now(),
             unix_ms_at_start: AtomicI64::new(unix_time_ms()),
             run_id: random_hex_id(),
@@ -301,6 +303,9 @@ impl Server {
         ] {
             counter.store(get(name, default).max(0) as u64, Ordering::Relaxed);
         }
+        self.pubsub.set_output_limit(
+            config.client_output_buffer_limit(ferrokey_config::ClientClass::PubSub),
+        );
         let debug = config.enable_debug_command();
         use ferrokey_config::ProtectedAction;
         s.debug_command_allowed

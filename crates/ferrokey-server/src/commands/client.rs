@@ -138,10 +138,15 @@ impl ClientType {
         }
     }
 
-    /// The class of a connected client. MONITOR clients count as normal, as in Valkey;
-    /// replication and pub/sub are not served yet, so every client is normal for now.
-    pub fn of(_client: &ClientHandle) -> ClientType {
-        ClientType::Normal
+    /// The class of a connected client: pub/sub while it has a subscription (in either
+    /// protocol), otherwise normal. MONITOR clients count as normal, as in Valkey; replication
+    /// is not served yet.
+    pub fn of(client: &ClientHandle) -> ClientType {
+        if client.pubsub.is_subscribed() {
+            ClientType::PubSub
+        } else {
+            ClientType::Normal
+        }
     }
 }
 
@@ -322,6 +327,8 @@ fn client_kill(ctx: &mut Ctx) {
             ctx.client.close_after_reply = true;
         } else {
             client.kill();
+            // Gone at once for PUBSUB NUMSUB too, as in Valkey, not when its task notices.
+            crate::pubsub::unsubscribe_all(ctx.server, &client);
         }
         killed += 1;
     }
@@ -525,6 +532,9 @@ fn flags_field(client: &ClientHandle) -> String {
     if client.is_monitor.load(Ordering::Relaxed) {
         flags.push('O');
     }
+    if client.pubsub.is_subscribed() {
+        flags.push('P');
+    }
     if client.in_multi_count.load(Ordering::Relaxed) >= 0 {
         flags.push('x');
     }
@@ -556,7 +566,9 @@ pub fn info_line(out: &mut Vec<u8>, client: &ClientHandle, argv_bytes: u64) {
     };
     let qbuf = client.query_buffer_bytes.load(Ordering::Relaxed);
     let qbuf_free = client.query_buffer_free_bytes.load(Ordering::Relaxed);
-    let omem = client.output_buffer_bytes.load(Ordering::Relaxed);
+    // Messages queued for a subscriber are output it has not been sent yet.
+    let omem = client.output_buffer_bytes.load(Ordering::Relaxed) + client.pubsub.pending_bytes();
+    let (sub, psub, ssub) = client.pubsub.counts();
     let multi = client.in_multi_count.load(Ordering::Relaxed);
     let total_mem = CLIENT_STRUCT_REPORTED_BYTES
         + REPLY_BUFFER_REPORTED_BYTES
@@ -579,7 +591,7 @@ pub fn info_line(out: &mut Vec<u8>, client: &ClientHandle, argv_bytes: u64) {
     text.clear();
     let _ = write!(
         text,
-        " age={} idle={} flags={} capa= db={} sub=0 psub=0 ssub=0 multi={} watch={} qbuf={} \
+        " age={} idle={} flags={} capa= db={} sub={sub} psub={psub} ssub={ssub} multi={} watch={} qbuf={} \
          qbuf-free={} argv-mem={} multi-mem=0 rbs={} rbp={} obl=0 oll=0 omem={} tot-mem={} \
          events=r cmd={} user=default redir=-1 resp={} lib-name=",
         client.created.elapsed().as_secs(),

@@ -57,6 +57,15 @@ fn auth(ctx: &mut Ctx) {
 }
 
 fn ping(ctx: &mut Ctx) {
+    // A subscribed RESP2 client cannot tell a reply from a message, so PING answers in the
+    // message shape: ["pong", argument or ""].
+    let subscribed = ctx.client.handle.pubsub.is_subscribed();
+    if subscribed && ctx.client.protocol == Protocol::Resp2 && ctx.argc() <= 2 {
+        ctx.out.array(2);
+        ctx.out.bulk(b"pong");
+        ctx.out.bulk(ctx.arg(1));
+        return;
+    }
     match ctx.argc() {
         1 => ctx.out.simple("PONG"),
         2 => ctx.out.bulk(ctx.arg(1)),
@@ -78,6 +87,7 @@ fn quit(ctx: &mut Ctx) {
 fn reset(ctx: &mut Ctx) {
     ctx.server.clients.unset_monitor(&ctx.client.handle);
     super::transaction::reset_transaction(ctx.server, ctx.client);
+    crate::pubsub::unsubscribe_all(ctx.server, &ctx.client.handle);
     ctx.client.authenticated = ctx.server.config.read().requirepass().is_none();
     ctx.client.select_db(0);
     ctx.client.protocol = Protocol::Resp2;

@@ -228,6 +228,7 @@ fn client_memory_bytes(client: &ClientHandle) -> u64 {
     CLIENT_FIXED_BYTES
         + client.query_buffer_bytes.load(Ordering::Relaxed)
         + client.output_buffer_bytes.load(Ordering::Relaxed)
+        + client.pubsub.pending_bytes()
 }
 
 fn clients_section(server: &Server, s: &mut Section) {
@@ -238,7 +239,7 @@ fn clients_section(server: &Server, s: &mut Section) {
         .max();
     let max_out = clients
         .iter()
-        .map(|c| c.output_buffer_bytes.load(Ordering::Relaxed))
+        .map(|c| c.output_buffer_bytes.load(Ordering::Relaxed) + c.pubsub.pending_bytes())
         .max();
     s.header("Clients");
     s.field("connected_clients", clients.len());
@@ -254,7 +255,8 @@ fn clients_section(server: &Server, s: &mut Section) {
         "blocked_clients",
         blocking.blocked_clients.load(Ordering::Relaxed),
     );
-    s.zeros("tracking_clients pubsub_clients");
+    s.zeros("tracking_clients");
+    s.field("pubsub_clients", server.pubsub.subscribed_clients());
     s.field(
         "watching_clients",
         server.watch.watching_clients.load(Ordering::Relaxed),
@@ -565,8 +567,11 @@ fn stats_section(server: &Server, s: &mut Section) {
     );
     s.field("keyspace_hits", st.keyspace_hits.get());
     s.field("keyspace_misses", st.keyspace_misses.get());
+    s.field("pubsub_channels", server.pubsub.channel_count());
+    s.field("pubsub_patterns", server.pubsub.pattern_count());
+    s.field("pubsubshard_channels", server.pubsub.shard_channel_count());
     s.zeros(
-        "pubsub_channels pubsub_patterns pubsubshard_channels latest_fork_usec total_forks \
+        "latest_fork_usec total_forks \
          migrate_cached_sockets slave_expires_tracked_keys active_defrag_hits \
          active_defrag_misses active_defrag_key_hits active_defrag_key_misses \
          total_active_defrag_time current_active_defrag_time tracking_total_keys \

@@ -68,6 +68,7 @@ fn all_bindings() -> impl Iterator<Item = &'static Binding> {
         super::string::COMMANDS,
         super::keys::COMMANDS,
         super::list::COMMANDS,
+        super::pubsub::COMMANDS,
         super::blocking::COMMANDS,
         super::transaction::COMMANDS,
         super::set::COMMANDS,
