@@ -17,6 +17,7 @@ mod keyspace;
 mod latency;
 mod listener;
 mod memory;
+mod notify;
 mod pause;
 mod pubsub;
 mod server;

@@ -179,6 +179,8 @@ pub struct Server {
     pub watch: crate::watch::WatchStats,
     pub pause: crate::pause::Pause,
     pub pubsub: crate::pubsub::PubSub,
+    /// The enabled keyspace-notification classes.
+    pub notify: crate::notify::NotifyFlags,
     pub started_at: Instant,
     /// Unix time in ms at `started_at`, as seen through the monotonic clock; the cron keeps it
     /// in step with the wall clock. Lets commands derive their time from the one `Instant`
@@ -236,6 +238,7 @@ impl Server {
             watch: Default::default(),
             pause: Default::default(),
             pubsub: Default::default(),
+            notify: Default::default(),
             started_at: Instant::now(),
             unix_ms_at_start: AtomicI64::new(unix_time_ms()),
             run_id: random_hex_id(),
@@ -263,6 +266,7 @@ impl Server {
         let config = self.config.read();
         let get = |name: &str, default: i64| config.get_i64(name).unwrap_or(default);
         let s = &self.settings;
+        self.notify.set(config.notify_keyspace_events());
         s.hz.store(get("hz", 10).clamp(1, 500) as u32, Ordering::Relaxed);
         s.idle_timeout_secs
             .store(get("timeout", 0).max(0) as u64, Ordering::Relaxed);

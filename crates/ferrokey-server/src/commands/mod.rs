@@ -34,6 +34,7 @@ use ferrokey_resp::ReplyBuf;
 use crate::client::ClientState;
 use crate::keyspace::value::{flags, Entry, Value};
 use crate::keyspace::{LockSet, Shard};
+use crate::notify::class;
 use crate::server::{Server, Stats};
 use crate::write_stream::EffectArgs;
 
@@ -183,6 +184,18 @@ impl<'c, 'k> Ctx<'c, 'k> {
             return;
         }
         shard.insert(hash, key, value, entry_flags & !flags::HAS_EXPIRE, lru);
+        self.notify_in(db, class::NEW, "new", key);
+    }
+
+    /// Publishes a keyspace event about `key` in the client's database (see `notify`).
+    #[allow(dead_code)] // the command families raise their events next
+    pub fn notify(&self, event_class: u32, event: &str, key: &[u8]) {
+        self.notify_in(self.client.db, event_class, event, key);
+    }
+
+    pub fn notify_in(&self, db: usize, event_class: u32, event: &str, key: &[u8]) {
+        let origin = Some(self.client.handle.id);
+        crate::notify::notify(self.server, db, event_class, event, key, origin);
     }
 
     /// Invalidates the transactions watching `key` in `db`, for writes the command's key specs
@@ -356,6 +369,7 @@ fn expire_if_needed(
     }
     shard.remove(hash, key);
     Stats::add(&server.stats.expired_keys, 1);
+    crate::notify::notify(server, db, class::EXPIRED, "expired", key, None);
     if server.write_stream.is_active() {
         effects.push(vec![b"DEL".to_vec(), key.to_vec()]);
     }
@@ -389,6 +403,9 @@ fn lookup<'l>(
             &stats.keyspace_misses
         };
         counter.add(1);
+        if entry.is_none() {
+            crate::notify::notify(server, db, class::KEY_MISS, "keymiss", key, None);
+        }
     }
     let entry = entry?;
     if touch {

@@ -27,6 +27,7 @@ use ahash::RandomState;
 
 use super::dict::{Dict, DictEntry};
 use super::value::{SmallBytes, Value};
+use crate::notify::{class, notify};
 use crate::server::{unix_time_ms, Server, Stats};
 use crate::write_stream::EffectBatch;
 
@@ -205,6 +206,7 @@ fn expire_keys(server: &Server, params: &CycleParams) -> u64 {
                         let hash = keyspace.hash(key);
                         shard.remove(hash, key);
                         expired += 1;
+                        notify(server, db, class::EXPIRED, "expired", key, None);
                         if stream_active {
                             effects.push(vec![b"DEL".to_vec(), key.clone()]);
                         }
