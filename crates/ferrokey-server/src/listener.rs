@@ -52,7 +52,14 @@ impl Listeners {
         };
         let port = config.port();
         let backlog = config.get_i64("tcp-backlog").unwrap_or(511);
-        let per_worker = bind_all(port, &config.bind(), backlog, workers)?;
+        // Our own sockets hold their addresses already; any other holder makes the bind fail.
+        let ours: Vec<std::net::SocketAddr> = self
+            .per_worker
+            .lock()
+            .first()
+            .map(|list| list.iter().filter_map(|l| l.local_addr().ok()).collect())
+            .unwrap_or_default();
+        let per_worker = bind_all(port, &config.bind(), backlog, workers, &ours)?;
         *self.per_worker.lock() = per_worker;
         server
             .tcp_port
@@ -100,6 +107,7 @@ fn bind_all(
     binds: &[String],
     backlog: i64,
     workers: usize,
+    ours: &[std::net::SocketAddr],
 ) -> Result<Vec<Vec<StdTcpListener>>, String> {
     let mut per_worker: Vec<Vec<StdTcpListener>> = (0..workers).map(|_| Vec::new()).collect();
     if port == 0 {
@@ -121,8 +129,19 @@ fn bind_all(
         let Ok(sockaddr) = target.parse::<std::net::SocketAddr>() else {
             return Err(format!("Invalid bind address '{host}'"));
         };
+        // SO_REUSEPORT would let us share a port another process listens on; Valkey refuses
+        // to start then, so a plain bind first checks that nobody else holds it.
+        let probe = if ours.contains(&sockaddr) {
+            Ok(())
+        } else {
+            bind_exclusive(sockaddr)
+        };
         for listeners in per_worker.iter_mut() {
-            match bind_reuseport(sockaddr, backlog as i32) {
+            let bound = match &probe {
+                Ok(()) => bind_reuseport(sockaddr, backlog as i32),
+                Err(error) => Err(std::io::Error::new(error.kind(), error.to_string())),
+            };
+            match bound {
                 Ok(listener) => listeners.push(listener),
                 Err(_) if optional => break,
                 Err(error) => {
@@ -138,6 +157,17 @@ fn bind_all(
         );
     }
     Ok(per_worker)
+}
+
+/// Binds `addr` without SO_REUSEPORT (then closes it): fails when any socket holds the address.
+fn bind_exclusive(addr: std::net::SocketAddr) -> std::io::Result<()> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+    socket.set_reuse_address(true)?;
+    if addr.is_ipv6() {
+        socket.set_only_v6(true)?;
+    }
+    socket.bind(&addr.into())
 }
 
 fn bind_reuseport(addr: std::net::SocketAddr, backlog: i32) -> std::io::Result<StdTcpListener> {

@@ -330,3 +330,26 @@ fn config_set_port_moves_the_listener() {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+#[test]
+fn a_port_in_use_stops_startup() {
+    let first = ServerProcess::start_ferrokey(&[]).unwrap();
+    let port = first.port().to_string();
+    let out = ferrokey()
+        .args(["--port", &port, "--save", "", "--appendonly", "no"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let log = String::from_utf8_lossy(&out.stdout) + String::from_utf8_lossy(&out.stderr);
+    assert!(
+        log.contains(&format!(
+            "Could not create server TCP listening socket 127.0.0.1:{port}"
+        )),
+        "{log}"
+    );
+    // The running server keeps its port and its clients.
+    assert_eq!(
+        first.connect().unwrap().command(&["PING"]).unwrap(),
+        b"+PONG\r\n"
+    );
+}
