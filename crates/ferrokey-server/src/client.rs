@@ -92,6 +92,8 @@ pub struct ClientHandle {
     pub is_monitor: AtomicBool,
     pub no_evict: AtomicBool,
     pub no_touch: AtomicBool,
+    /// A command of this client is held by CLIENT PAUSE (CLIENT LIST flag `b`).
+    pub paused: AtomicBool,
     pub in_multi_count: AtomicI64,
     /// Keys this client WATCHes (CLIENT LIST `watch=`).
     pub watched_key_count: AtomicU64,
@@ -185,6 +187,7 @@ impl ClientRegistry {
             is_monitor: AtomicBool::new(false),
             no_evict: AtomicBool::new(false),
             no_touch: AtomicBool::new(false),
+            paused: AtomicBool::new(false),
             in_multi_count: AtomicI64::new(-1),
             watched_key_count: AtomicU64::new(0),
             blocked: Mutex::new(None),

@@ -155,6 +155,7 @@ pub async fn serve<S>(
         out.shrink_if_idle(IDLE_BUFFER_KEEP_BYTES * 4);
     }
     crate::pubsub::unsubscribe_all(&server, &handle);
+    take_postponed(&server, &mut client);
     let _ = stream.shutdown().await;
     crate::commands::transaction::reset_transaction(&server, &mut client);
     server.clients.unregister(handle.id);
@@ -266,7 +267,7 @@ async fn wait_unblocked<S: AsyncRead + AsyncWrite + Unpin>(
 
 /// Runs the command CLIENT PAUSE held, once the pause is over (it may be held again).
 fn run_postponed(server: &Server, client: &mut ClientState, out: &mut ReplyBuf) -> PipelineEnd {
-    let Some(args) = client.postponed.take() else {
+    let Some(args) = take_postponed(server, client) else {
         return PipelineEnd::NeedMore;
     };
     let args: SmallVec<[&[u8]; 8]> = args.iter().map(Vec::as_slice).collect();
@@ -281,6 +282,17 @@ fn run_postponed(server: &Server, client: &mut ClientState, out: &mut ReplyBuf) 
     } else {
         PipelineEnd::NeedMore
     }
+}
+
+/// Takes the command CLIENT PAUSE held, if any, ending the client's blocked state.
+fn take_postponed(server: &Server, client: &mut ClientState) -> Option<Vec<Vec<u8>>> {
+    let args = client.postponed.take()?;
+    client.handle.paused.store(false, Ordering::Relaxed);
+    server
+        .blocking
+        .blocked_clients
+        .fetch_sub(1, Ordering::Relaxed);
+    Some(args)
 }
 
 /// Waits for the pause to end; false when the client is killed or disconnects meanwhile

@@ -105,6 +105,12 @@ fn run(server: &Server, client: &mut ClientState, args: &[&[u8]], out: &mut Repl
     };
     if server.pause.holds(spec, may_write(server, client, spec)) {
         client.postponed = Some(args.iter().map(|a| a.to_vec()).collect());
+        // Valkey counts a held client as blocked (INFO blocked_clients, CLIENT LIST `b`).
+        client.handle.paused.store(true, Ordering::Relaxed);
+        server
+            .blocking
+            .blocked_clients
+            .fetch_add(1, Ordering::Relaxed);
         return;
     }
     if client.multi.is_some() && queue_in_transaction(client, args, spec, out) {

@@ -40,12 +40,25 @@ fn a_write_pause_holds_writes_until_unpause_and_lets_reads_through() {
     );
     assert_eq!(replied_soon(port, "SET k held"), None, "a write must wait");
     send(&mut writer, "SET k after");
+    // The held client shows as blocked, as in Valkey.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let list = String::from_utf8(cmd(&mut admin, "CLIENT LIST")).unwrap();
+        let info = String::from_utf8(cmd(&mut admin, "INFO clients")).unwrap();
+        if list.contains("flags=b ") && info.contains("blocked_clients:1\r\n") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{list}\n{info}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
     assert_eq!(cmd(&mut queuer, "MULTI"), b"+OK\r\n");
     send(&mut queuer, "INCR counter");
     assert_eq!(cmd(&mut admin, "GET k"), b"$6\r\nbefore\r\n");
     assert_eq!(cmd(&mut admin, "CLIENT UNPAUSE"), b"+OK\r\n");
     assert_eq!(writer.read_reply().to_bytes(), b"+OK\r\n");
     assert_eq!(queuer.read_reply().to_bytes(), b"+QUEUED\r\n");
+    let info = String::from_utf8(cmd(&mut admin, "INFO clients")).unwrap();
+    assert!(info.contains("blocked_clients:0\r\n"), "{info}");
     assert_eq!(cmd(&mut queuer, "EXEC"), b"*1\r\n:1\r\n");
     assert_eq!(cmd(&mut admin, "GET k"), b"$5\r\nafter\r\n");
 }

@@ -538,7 +538,7 @@ fn flags_field(client: &ClientHandle) -> String {
     if client.in_multi_count.load(Ordering::Relaxed) >= 0 {
         flags.push('x');
     }
-    if client.blocked.lock().is_some() {
+    if client.blocked.lock().is_some() || client.paused.load(Ordering::Relaxed) {
         flags.push('b');
     }
     if matches!(client.peer, Peer::Unix { .. }) {
