@@ -63,6 +63,12 @@ fn run(server: &Server, client: &mut ClientState, args: &[&[u8]], out: &mut Repl
     let Some(entry) = server.commands.get(spec) else {
         return;
     };
+    // CLIENT LIST `cmd=` names a command from the moment it is looked up, refused, queued or
+    // held included.
+    client
+        .handle
+        .last_command_id
+        .store(spec.id, Ordering::Relaxed);
     // Valkey's order of refusals; a container without its subcommand fails the arity check.
     let refusal = if !arity_ok(spec.arity, args.len()) {
         Some(format!(
@@ -116,10 +122,6 @@ fn run(server: &Server, client: &mut ClientState, args: &[&[u8]], out: &mut Repl
     if client.multi.is_some() && queue_in_transaction(client, args, spec, out) {
         return;
     }
-    client
-        .handle
-        .last_command_id
-        .store(spec.id, Ordering::Relaxed);
     if server.clients.has_monitors() {
         feed_monitors(server, client, args, spec);
     }
