@@ -13,6 +13,7 @@ use std::time::Instant;
 
 use ferrokey_resp::Protocol;
 use parking_lot::Mutex;
+use smallvec::SmallVec;
 use tokio::sync::mpsc;
 
 use crate::blocking::Waiter;
@@ -273,9 +274,44 @@ pub struct ClientState {
 /// A transaction being queued (between MULTI and EXEC).
 #[derive(Default)]
 pub struct Transaction {
-    pub queued: Vec<Vec<Vec<u8>>>,
+    pub queued: Vec<QueuedCommand>,
     /// Set by a command refused while queueing: EXEC then fails with EXECABORT.
     pub aborted: bool,
+}
+
+/// A command queued by MULTI: what the dispatcher resolved, and its arguments in one
+/// allocation (a transaction costs one per command, not one per argument).
+pub struct QueuedCommand {
+    pub spec: &'static ferrokey_cmdtable::CommandSpec,
+    bytes: Vec<u8>,
+    /// Where each argument ends in `bytes`.
+    ends: SmallVec<[usize; 6]>,
+}
+
+impl QueuedCommand {
+    pub fn new(spec: &'static ferrokey_cmdtable::CommandSpec, args: &[&[u8]]) -> Self {
+        let mut bytes = Vec::with_capacity(args.iter().map(|a| a.len()).sum());
+        let ends = args
+            .iter()
+            .map(|arg| {
+                bytes.extend_from_slice(arg);
+                bytes.len()
+            })
+            .collect();
+        QueuedCommand { spec, bytes, ends }
+    }
+
+    pub fn args(&self) -> SmallVec<[&[u8]; 8]> {
+        let mut start = 0;
+        self.ends
+            .iter()
+            .map(|&end| {
+                let arg = self.bytes.get(start..end).unwrap_or_default();
+                start = end;
+                arg
+            })
+            .collect()
+    }
 }
 
 impl ClientState {

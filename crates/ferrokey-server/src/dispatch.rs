@@ -12,7 +12,7 @@ use ferrokey_cmdtable::CommandSpec;
 use ferrokey_resp::ReplyBuf;
 use smallvec::SmallVec;
 
-use crate::client::{ClientState, Peer, Push, ReplyMode};
+use crate::client::{ClientState, Peer, Push, QueuedCommand, ReplyMode};
 use crate::commands::registry::CommandEntry;
 use crate::commands::{Ctx, Scope};
 use crate::keyspace::LockSet;
@@ -109,7 +109,7 @@ fn run(server: &Server, client: &mut ClientState, args: &[&[u8]], out: &mut Repl
     let Some(handler) = entry.handler else {
         return;
     };
-    if server.pause.holds(spec, may_write(server, client, spec)) {
+    if server.pause.holds(spec, may_write(client, spec)) {
         client.postponed = Some(args.iter().map(|a| a.to_vec()).collect());
         // Valkey counts a held client as blocked (INFO blocked_clients, CLIENT LIST `b`).
         client.handle.paused.store(true, Ordering::Relaxed);
@@ -129,19 +129,17 @@ fn run(server: &Server, client: &mut ClientState, args: &[&[u8]], out: &mut Repl
 }
 
 /// Whether a command may write, for WRITE pauses: EXEC may when a queued command may.
-fn may_write(server: &Server, client: &ClientState, spec: &CommandSpec) -> bool {
+fn may_write(client: &ClientState, spec: &CommandSpec) -> bool {
     if spec.full_name != "exec" {
         return crate::pause::Pause::may_write(spec);
     }
     let Some(transaction) = &client.multi else {
         return false;
     };
-    transaction.queued.iter().any(|command| {
-        let name = command.first().map(Vec::as_slice).unwrap_or_default();
-        ferrokey_cmdtable::lookup_argv(name, command.get(1).map(Vec::as_slice))
-            .and_then(|spec| server.commands.get(spec))
-            .is_some_and(|entry| crate::pause::Pause::may_write(entry.spec))
-    })
+    transaction
+        .queued
+        .iter()
+        .any(|command| crate::pause::Pause::may_write(command.spec))
 }
 
 /// A command refused while a transaction is being queued makes its EXEC fail.
@@ -157,7 +155,7 @@ fn abort_transaction(client: &mut ClientState) {
 fn queue_in_transaction(
     client: &mut ClientState,
     args: &[&[u8]],
-    spec: &CommandSpec,
+    spec: &'static CommandSpec,
     out: &mut ReplyBuf,
 ) -> bool {
     if matches!(spec.full_name, "exec" | "discard" | "quit" | "reset") {
@@ -166,9 +164,7 @@ fn queue_in_transaction(
     let Some(transaction) = client.multi.as_mut() else {
         return false;
     };
-    transaction
-        .queued
-        .push(args.iter().map(|a| a.to_vec()).collect());
+    transaction.queued.push(QueuedCommand::new(spec, args));
     client
         .handle
         .in_multi_count

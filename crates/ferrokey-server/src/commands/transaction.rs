@@ -16,7 +16,7 @@ use smallvec::SmallVec;
 
 use super::registry::{Binding, Scope};
 use super::Ctx;
-use crate::client::{ClientState, Transaction};
+use crate::client::{ClientState, QueuedCommand, Transaction};
 use crate::keyspace::LockSet;
 use crate::server::Server;
 use crate::watch::{ClientWatch, WatchedKey};
@@ -77,10 +77,8 @@ fn exec(ctx: &mut Ctx) {
     let mut effects: Vec<EffectArgs> = Vec::new();
     let mut effects_db = start_db;
     for queued in &transaction.queued {
-        let args: SmallVec<[&[u8]; 8]> = queued.iter().map(Vec::as_slice).collect();
-        let name = args.first().copied().unwrap_or_default();
-        let spec = ferrokey_cmdtable::lookup_argv(name, args.get(1).copied());
-        let entry = spec.and_then(|spec| server.commands.get(spec));
+        let args = queued.args();
+        let entry = server.commands.get(queued.spec);
         let Some((entry, handler)) = entry.and_then(|e| Some((e, e.handler?))) else {
             // Validated while queueing; the table cannot change in between.
             ctx.out.error("ERR unknown command");
@@ -117,18 +115,19 @@ fn exec(ctx: &mut Ctx) {
 }
 
 /// The shards a transaction needs, locked together in order.
-fn lock_for_transaction<'k>(server: &'k Server, db: usize, queued: &[Vec<Vec<u8>>]) -> LockSet<'k> {
+fn lock_for_transaction<'k>(
+    server: &'k Server,
+    db: usize,
+    queued: &[QueuedCommand],
+) -> LockSet<'k> {
     let keyspace = &server.keyspace;
     let mut keys: Vec<&[u8]> = Vec::new();
     let mut whole_db = false;
-    for command in queued {
-        let name = command.first().map(Vec::as_slice).unwrap_or_default();
-        let sub = command.get(1).map(Vec::as_slice);
-        let Some(entry) =
-            ferrokey_cmdtable::lookup_argv(name, sub).and_then(|spec| server.commands.get(spec))
-        else {
+    for queued in queued {
+        let Some(entry) = server.commands.get(queued.spec) else {
             continue;
         };
+        let command = queued.args();
         // SELECT moves later commands to another database: take them all.
         if entry.spec.full_name == "select" {
             return LockSet::everything(keyspace);
@@ -139,12 +138,8 @@ fn lock_for_transaction<'k>(server: &'k Server, db: usize, queued: &[Vec<Vec<u8>
             Scope::Db => whole_db = true,
             Scope::Keys => {
                 let mut positions: SmallVec<[usize; 8]> = SmallVec::new();
-                if ferrokey_cmdtable::key_positions(entry.spec, command, &mut positions) {
-                    keys.extend(
-                        positions
-                            .iter()
-                            .filter_map(|&i| command.get(i).map(Vec::as_slice)),
-                    );
+                if ferrokey_cmdtable::key_positions(entry.spec, &command[..], &mut positions) {
+                    keys.extend(positions.iter().filter_map(|&i| command.get(i).copied()));
                 } else {
                     whole_db = true;
                 }
