@@ -79,6 +79,8 @@ fn run(server: &Server, client: &mut ClientState, args: &[&[u8]], out: &mut Repl
         Some("NOAUTH Authentication required.".to_string())
     } else if client.multi.is_some() && spec.no_multi() {
         Some("ERR Command not allowed inside a transaction".to_string())
+    } else if out_of_memory_refuses(server, client, spec) {
+        Some("OOM command not allowed when used memory > 'maxmemory'.".to_string())
     } else if let Some(error) = crate::pubsub::subscribed_context_error(client, spec) {
         Some(error)
     } else if entry.handler.is_none() {
@@ -140,6 +142,21 @@ fn may_write(client: &ClientState, spec: &CommandSpec) -> bool {
         .queued
         .iter()
         .any(|command| crate::pause::Pause::may_write(command.spec))
+}
+
+/// Evicts what `maxmemory` calls for; true when memory stays over it and the command may
+/// grow it: a DENYOOM command, or EXEC of a transaction holding one (Valkey 8.1 queues other
+/// commands even then).
+fn out_of_memory_refuses(server: &Server, client: &ClientState, spec: &CommandSpec) -> bool {
+    if crate::evict::perform_evictions(server) {
+        return false;
+    }
+    match &client.multi {
+        Some(transaction) if spec.full_name == "exec" => {
+            transaction.queued.iter().any(|c| c.spec.is_denyoom())
+        }
+        _ => spec.is_denyoom(),
+    }
 }
 
 /// A command refused while a transaction is being queued makes its EXEC fail.

@@ -13,6 +13,7 @@ mod client;
 mod commands;
 mod conn;
 mod dispatch;
+mod evict;
 mod keyspace;
 mod latency;
 mod listener;

@@ -106,6 +106,7 @@ pub struct Stats {
     pub total_commands_processed: StripedCounter,
     pub rejected_connections: AtomicU64,
     pub expired_keys: AtomicU64,
+    pub evicted_keys: AtomicU64,
     pub expired_stale_perc_x100: AtomicU64,
     pub expired_time_cap_reached_count: AtomicU64,
     pub keyspace_hits: StripedCounter,
@@ -181,6 +182,8 @@ pub struct Server {
     pub pubsub: crate::pubsub::PubSub,
     /// The enabled keyspace-notification classes.
     pub notify: crate::notify::NotifyFlags,
+    /// maxmemory, its policy, and the memory gauge eviction reads.
+    pub eviction: crate::evict::Eviction,
     pub started_at: Instant,
     /// Unix time in ms at `started_at`, as seen through the monotonic clock; the cron keeps it
     /// in step with the wall clock. Lets commands derive their time from the one `Instant`
@@ -239,6 +242,7 @@ impl Server {
             pause: Default::default(),
             pubsub: Default::default(),
             notify: Default::default(),
+            eviction: Default::default(),
             started_at: Instant::now(),
             unix_ms_at_start: AtomicI64::new(unix_time_ms()),
             run_id: random_hex_id(),
@@ -267,6 +271,17 @@ impl Server {
         let get = |name: &str, default: i64| config.get_i64(name).unwrap_or(default);
         let s = &self.settings;
         self.notify.set(config.notify_keyspace_events());
+        let policy = config.get_raw("maxmemory-policy").unwrap_or_default();
+        self.eviction.configure(
+            get("maxmemory", 0).max(0) as u64,
+            crate::evict::Policy::from_name(&policy),
+            get("maxmemory-samples", 5).max(1) as u64,
+            get("maxmemory-eviction-tenacity", 10).max(0) as u64,
+        );
+        crate::evict::configure_lfu(
+            get("lfu-log-factor", 10).max(0) as u64,
+            get("lfu-decay-time", 1).max(0) as u64,
+        );
         s.hz.store(get("hz", 10).clamp(1, 500) as u32, Ordering::Relaxed);
         s.idle_timeout_secs
             .store(get("timeout", 0).max(0) as u64, Ordering::Relaxed);

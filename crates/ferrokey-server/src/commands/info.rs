@@ -561,9 +561,11 @@ fn stats_section(server: &Server, s: &mut Section) {
         "expired_time_cap_reached_count",
         get(&st.expired_time_cap_reached_count),
     );
+    s.zeros("expire_cycle_cpu_milliseconds");
+    s.field("evicted_keys", get(&st.evicted_keys));
     s.zeros(
-        "expire_cycle_cpu_milliseconds evicted_keys evicted_clients evicted_scripts \
-         total_eviction_exceeded_time current_eviction_exceeded_time",
+        "evicted_clients evicted_scripts total_eviction_exceeded_time \
+         current_eviction_exceeded_time",
     );
     s.field("keyspace_hits", st.keyspace_hits.get());
     s.field("keyspace_misses", st.keyspace_misses.get());

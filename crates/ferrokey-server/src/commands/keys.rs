@@ -586,7 +586,11 @@ fn object_idletime(ctx: &mut Ctx) {
 fn object_freq(ctx: &mut Ctx) {
     let key = ctx.arg(2);
     let db = ctx.db();
-    let Some(freq) = ctx.lookup_peek(db, key).map(|e| e.lfu) else {
+    let now_minutes = ctx.now_ms / 60_000;
+    let Some(freq) = ctx
+        .lookup_peek(db, key)
+        .map(|e| crate::evict::lfu_decayed_counter(e, now_minutes))
+    else {
         ctx.out.null();
         return;
     };

@@ -168,7 +168,12 @@ impl<'c, 'k> Ctx<'c, 'k> {
         entry_flags: u8,
         keep_ttl: bool,
     ) {
-        let lru = self.server.lru_clock();
+        // In LFU mode the clock field holds the minute of the last counter decay.
+        let lru = if self.server.eviction.policy().is_lfu() {
+            ((self.now_ms / 60_000) & 0xFFFF) as u32
+        } else {
+            self.server.lru_clock()
+        };
         let Some((hash, shard)) = self.shard_for(db, key) else {
             return;
         };
@@ -409,7 +414,11 @@ fn lookup<'l>(
     }
     let entry = entry?;
     if touch {
-        entry.lru = server.lru_clock();
+        if server.eviction.policy().is_lfu() {
+            crate::evict::lfu_touch(entry, now_ms / 60_000);
+        } else {
+            entry.lru = server.lru_clock();
+        }
     }
     Some(entry)
 }
