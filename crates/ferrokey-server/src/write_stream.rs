@@ -1,8 +1,9 @@
 //! The write stream: one ordered sequence of the effects of every write.
 //!
 //! An effect is a command as it should be replayed (an expiry as `DEL`, `SET ... EX` as an
-//! absolute `PXAT`, a blocking pop as its non-blocking form), tagged with its database. AOF,
-//! replicas, keyspace notifications and client tracking consume this stream and nothing else.
+//! absolute `PXAT`, a blocking pop as its non-blocking form), tagged with its database. AOF
+//! and replicas consume this stream and nothing else (keyspace notifications carry event names
+//! effects cannot express and are raised beside them, under the same locks: `notify.rs`).
 //!
 //! Effects are emitted while the writer still holds the shard locks of the keys involved, and
 //! the stream's own lock gives them a total order; so two effects on the same key always appear
