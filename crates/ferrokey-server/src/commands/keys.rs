@@ -1,8 +1,12 @@
 //! Generic key commands: existence, deletion, renaming, copying between databases, iteration
-//! (KEYS, SCAN, RANDOMKEY), OBJECT introspection and the expiry family.
+//! (KEYS, SCAN, RANDOMKEY), OBJECT introspection and, in `expiry`, the expiry family.
 //!
-//! Expiry commands are replicated as absolute `PEXPIREAT`, or as `DEL` when the time given is
-//! already past, so replay never depends on when it happens.
+//! Writes raise Valkey's generic keyspace events after their change: `del` per deleted key,
+//! `rename_from`/`rename_to`, `move_from`/`move_to` (each in its own database), `copy_to`; the
+//! destination's `new` comes first, from `Ctx::set_value_in`. A key the command merely
+//! overwrites (RENAME, COPY REPLACE) raises no `del`. SWAPDB, FLUSHDB and FLUSHALL raise none.
+
+mod expiry;
 
 use rand::Rng;
 
@@ -10,7 +14,9 @@ use super::registry::{Binding, Scope};
 use super::{err, parse_i64, Ctx};
 use crate::keyspace::value::{Entry, ValueType};
 use crate::keyspace::Shard;
+use crate::notify::class;
 use crate::util::eq_ic;
+use expiry::{expire, expireat, expiretime, persist, pexpire, pexpireat, pexpiretime, pttl, ttl};
 
 pub const COMMANDS: &[Binding] = &[
     ("del", del, Scope::Keys),
@@ -48,7 +54,9 @@ pub const COMMANDS: &[Binding] = &[
 fn del(ctx: &mut Ctx) {
     let mut deleted = 0;
     for i in 1..ctx.argc() {
-        if ctx.delete(ctx.arg(i)) {
+        let key = ctx.arg(i);
+        if ctx.delete(key) {
+            ctx.notify(class::GENERIC, "del", key);
             deleted += 1;
         }
     }
@@ -58,8 +66,9 @@ fn del(ctx: &mut Ctx) {
 
 fn exists(ctx: &mut Ctx) {
     let mut count = 0;
+    let db = ctx.db();
     for i in 1..ctx.argc() {
-        if ctx.exists(ctx.arg(i)) {
+        if ctx.lookup_read_no_touch(db, ctx.arg(i)).is_some() {
             count += 1;
         }
     }
@@ -78,8 +87,9 @@ fn touch(ctx: &mut Ctx) {
 
 fn type_cmd(ctx: &mut Ctx) {
     let key = ctx.arg(1);
+    let db = ctx.db();
     let name = ctx
-        .lookup_read(key)
+        .lookup_read_no_touch(db, key)
         .map_or("none", |e| e.value.value_type().name());
     ctx.out.simple(name);
 }
@@ -110,6 +120,8 @@ fn rename_generic(ctx: &mut Ctx, nx: bool) {
     ctx.delete_in(db, dst);
     put_entry(ctx, db, dst, entry, expire);
     ctx.mark_dirty(1);
+    ctx.notify(class::GENERIC, "rename_from", src);
+    ctx.notify(class::GENERIC, "rename_to", dst);
     if nx {
         ctx.out.int(1);
     } else {
@@ -359,6 +371,9 @@ fn scan(ctx: &mut Ctx) {
     let mut shard_index = cursor % shard_count;
     let mut inner = cursor / shard_count;
     let mut collected: Vec<Vec<u8>> = Vec::new();
+    // Keys past their time that pass the filters: deleted (and announced) after the walk, as
+    // Valkey's SCAN expires the keys it visits.
+    let mut stale: Vec<Vec<u8>> = Vec::new();
     let mut budget = opts.count.saturating_mul(10);
     let mut next_cursor = 0u64;
     while budget > 0 && collected.len() < opts.count {
@@ -380,6 +395,7 @@ fn scan(ctx: &mut Ctx) {
             if entry.has_expire() {
                 let hash = expires.hash(key);
                 if expires.peek(hash, key).is_some_and(|e| e.when_ms <= now) {
+                    stale.push(key.to_vec());
                     return;
                 }
             }
@@ -396,6 +412,9 @@ fn scan(ctx: &mut Ctx) {
         next_cursor = inner
             .saturating_mul(shard_count)
             .saturating_add(shard_index);
+    }
+    for key in &stale {
+        ctx.expire_if_needed(db, key);
     }
     ctx.out.array(2);
     ctx.out.bulk(next_cursor.to_string().as_bytes());
@@ -475,6 +494,8 @@ fn move_cmd(ctx: &mut Ctx) {
     };
     put_entry(ctx, target, key, entry, expire);
     ctx.mark_dirty(1);
+    ctx.notify_in(src_db, class::GENERIC, "move_from", key);
+    ctx.notify_in(target, class::GENERIC, "move_to", key);
     ctx.out.int(1);
 }
 
@@ -504,7 +525,7 @@ fn copy(ctx: &mut Ctx) {
         return;
     }
     let Some((value, entry_flags)) = ctx
-        .lookup_in(src_db, src, false)
+        .lookup_in(src_db, src, true)
         .map(|e| (e.value.clone(), e.flags))
     else {
         ctx.out.int(0);
@@ -527,13 +548,14 @@ fn copy(ctx: &mut Ctx) {
     };
     put_entry(ctx, dst_db, dst, entry, expire);
     ctx.mark_dirty(1);
+    ctx.notify_in(dst_db, class::GENERIC, "copy_to", dst);
     ctx.out.int(1);
 }
 
 fn object_encoding(ctx: &mut Ctx) {
     let key = ctx.arg(2);
     let db = ctx.db();
-    match ctx.lookup_peek(db, key) {
+    match ctx.lookup_object(db, key) {
         Some(entry) => {
             let name = entry.encoding_name();
             ctx.out.bulk(name.as_bytes());
@@ -545,7 +567,7 @@ fn object_encoding(ctx: &mut Ctx) {
 fn object_refcount(ctx: &mut Ctx) {
     let key = ctx.arg(2);
     let db = ctx.db();
-    match ctx.lookup_peek(db, key) {
+    match ctx.lookup_object(db, key) {
         Some(_) => ctx.out.int(1),
         None => ctx.out.null(),
     }
@@ -565,7 +587,7 @@ fn object_idletime(ctx: &mut Ctx) {
     let key = ctx.arg(2);
     let db = ctx.db();
     let clock = ctx.server.lru_clock();
-    let Some(lru) = ctx.lookup_peek(db, key).map(|e| e.lru) else {
+    let Some(lru) = ctx.lookup_object(db, key).map(|e| e.lru) else {
         ctx.out.null();
         return;
     };
@@ -588,7 +610,7 @@ fn object_freq(ctx: &mut Ctx) {
     let db = ctx.db();
     let now_minutes = ctx.now_ms / 60_000;
     let Some(freq) = ctx
-        .lookup_peek(db, key)
+        .lookup_object(db, key)
         .map(|e| crate::evict::lfu_decayed_counter(e, now_minutes))
     else {
         ctx.out.null();
@@ -624,186 +646,42 @@ fn object_help(ctx: &mut Ctx) {
     );
 }
 
-/// EXPIRE-family conditions.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum ExpireCondition {
-    Always,
-    Nx,
-    Xx,
-    Gt,
-    Lt,
-}
-
-fn parse_expire_condition(ctx: &mut Ctx) -> Option<ExpireCondition> {
-    let (mut nx, mut xx, mut gt, mut lt) = (false, false, false, false);
-    for i in 3..ctx.argc() {
-        let opt = ctx.arg(i);
-        if eq_ic(opt, "nx") {
-            nx = true;
-        } else if eq_ic(opt, "xx") {
-            xx = true;
-        } else if eq_ic(opt, "gt") {
-            gt = true;
-        } else if eq_ic(opt, "lt") {
-            lt = true;
-        } else {
-            ctx.out.error(&format!(
-                "ERR Unsupported option {}",
-                String::from_utf8_lossy(opt)
-            ));
-            return None;
-        }
-    }
-    if nx && (xx || gt || lt) {
-        ctx.out
-            .error("ERR NX and XX, GT or LT options at the same time are not compatible");
-        return None;
-    }
-    if gt && lt {
-        ctx.out
-            .error("ERR GT and LT options at the same time are not compatible");
-        return None;
-    }
-    Some(match (nx, xx, gt, lt) {
-        (true, ..) => ExpireCondition::Nx,
-        (_, _, true, _) => ExpireCondition::Gt,
-        (_, _, _, true) => ExpireCondition::Lt,
-        (_, true, ..) => ExpireCondition::Xx,
-        _ => ExpireCondition::Always,
-    })
-}
-
-fn expire_generic(ctx: &mut Ctx, millis: bool, relative: bool, command: &str) {
-    let key = ctx.arg(1);
-    let Some(condition) = parse_expire_condition(ctx) else {
-        return;
-    };
-    let xx_with_gt_or_lt = (2..ctx.argc()).any(|i| eq_ic(ctx.arg(i), "xx"));
-    let Some(mut when) = parse_i64(ctx.arg(2)) else {
-        ctx.out.error(err::NOT_INTEGER);
-        return;
-    };
-    let invalid = format!("ERR invalid expire time in '{command}' command");
-    if !millis {
-        match when.checked_mul(1000) {
-            Some(ms) => when = ms,
-            None => {
-                ctx.out.error(&invalid);
-                return;
-            }
-        }
-    }
-    if relative {
-        match when.checked_add(ctx.now_ms) {
-            Some(at) => when = at,
-            None => {
-                ctx.out.error(&invalid);
-                return;
-            }
-        }
-    }
-    if ctx.lookup_write(key).is_none() {
-        ctx.out.int(0);
-        return;
-    }
-    let current = ctx.expire_time(key);
-    let allowed = match condition {
-        ExpireCondition::Always => true,
-        ExpireCondition::Nx => current.is_none(),
-        ExpireCondition::Xx => current.is_some(),
-        ExpireCondition::Gt => current.is_some_and(|c| when > c),
-        ExpireCondition::Lt => current.is_none_or(|c| when < c),
-    };
-    // XX combined with GT/LT also requires an existing expiry.
-    if !allowed || (xx_with_gt_or_lt && current.is_none()) {
-        ctx.out.int(0);
-        return;
-    }
-    if when <= ctx.now_ms {
-        ctx.delete(key);
-        ctx.record_effect(vec![b"DEL".to_vec(), key.to_vec()]);
-    } else {
-        ctx.set_expire(key, when);
-        ctx.record_effect(vec![
-            b"PEXPIREAT".to_vec(),
-            key.to_vec(),
-            when.to_string().into_bytes(),
-        ]);
-    }
-    ctx.mark_dirty(1);
-    ctx.out.int(1);
-}
-
-fn expire(ctx: &mut Ctx) {
-    expire_generic(ctx, false, true, "expire");
-}
-
-fn pexpire(ctx: &mut Ctx) {
-    expire_generic(ctx, true, true, "pexpire");
-}
-
-fn expireat(ctx: &mut Ctx) {
-    expire_generic(ctx, false, false, "expireat");
-}
-
-fn pexpireat(ctx: &mut Ctx) {
-    expire_generic(ctx, true, false, "pexpireat");
-}
-
-/// TTL-family replies: -2 for a missing key, -1 without expiry, else relative or absolute time.
-fn ttl_generic(ctx: &mut Ctx, millis: bool, absolute: bool) {
-    let key = ctx.arg(1);
-    let db = ctx.db();
-    ctx.expire_if_needed(db, key);
-    if ctx.lookup_peek(db, key).is_none() {
-        ctx.out.int(-2);
-        return;
-    }
-    let Some(when) = ctx.expire_time(key) else {
-        ctx.out.int(-1);
-        return;
-    };
-    let value = if absolute {
-        when
-    } else {
-        (when - ctx.now_ms).max(0)
-    };
-    ctx.out
-        .int(if millis { value } else { (value + 500) / 1000 });
-}
-
-fn ttl(ctx: &mut Ctx) {
-    ttl_generic(ctx, false, false);
-}
-
-fn pttl(ctx: &mut Ctx) {
-    ttl_generic(ctx, true, false);
-}
-
-fn expiretime(ctx: &mut Ctx) {
-    ttl_generic(ctx, false, true);
-}
-
-fn pexpiretime(ctx: &mut Ctx) {
-    ttl_generic(ctx, true, true);
-}
-
-fn persist(ctx: &mut Ctx) {
-    let key = ctx.arg(1);
-    if ctx.lookup_write(key).is_some() && ctx.persist(key) {
-        ctx.mark_dirty(1);
-        ctx.out.int(1);
-    } else {
-        ctx.out.int(0);
-    }
-}
-
 impl Ctx<'_, '_> {
-    /// Looks a key up after lazy expiry without changing its access time or statistics
-    /// (OBJECT, TTL).
+    /// Looks a key up after lazy expiry without changing its access time or statistics.
     pub fn lookup_peek(&mut self, db: usize, key: &[u8]) -> Option<&mut Entry> {
         self.expire_if_needed(db, key);
         let hash = self.server.keyspace.hash(key);
         self.locks.shard(db, hash)?.get_raw(hash, key)
+    }
+
+    /// Valkey's `lookupKeyReadWithFlags(LOOKUP_NOTOUCH)` (EXISTS, TYPE, the TTL family): lazy
+    /// expiry, hit/miss statistics and `keymiss`, but the access time stays.
+    pub fn lookup_read_no_touch(&mut self, db: usize, key: &[u8]) -> Option<&mut Entry> {
+        let origin = Some(self.client.handle.id);
+        super::lookup(
+            self.server,
+            self.locks,
+            self.effects,
+            self.now_ms,
+            db,
+            key,
+            false,
+            true,
+            origin,
+        )
+    }
+
+    /// OBJECT's lookup (`LOOKUP_NOTOUCH | LOOKUP_NONOTIFY`): counted as a hit or miss, but
+    /// neither touching the key nor raising `keymiss`.
+    fn lookup_object(&mut self, db: usize, key: &[u8]) -> Option<&mut Entry> {
+        let server = self.server;
+        let entry = self.lookup_peek(db, key);
+        let counter = if entry.is_some() {
+            &server.stats.keyspace_hits
+        } else {
+            &server.stats.keyspace_misses
+        };
+        counter.add(1);
+        entry
     }
 }

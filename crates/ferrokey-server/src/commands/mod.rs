@@ -111,7 +111,16 @@ impl<'c, 'k> Ctx<'c, 'k> {
     /// Deletes `key` from `db` if its expiry time has passed, recording the `DEL`.
     /// Returns true when the key was expired.
     pub fn expire_if_needed(&mut self, db: usize, key: &[u8]) -> bool {
-        expire_if_needed(self.server, self.locks, self.effects, self.now_ms, db, key)
+        let origin = Some(self.client.handle.id);
+        expire_if_needed(
+            self.server,
+            self.locks,
+            self.effects,
+            self.now_ms,
+            db,
+            key,
+            origin,
+        )
     }
 
     /// Looks a key up for reading: lazy expiry, access time and hit/miss statistics.
@@ -139,6 +148,7 @@ impl<'c, 'k> Ctx<'c, 'k> {
             key,
             touch,
             count_hits,
+            Some(self.client.handle.id),
         )
     }
 
@@ -193,7 +203,6 @@ impl<'c, 'k> Ctx<'c, 'k> {
     }
 
     /// Publishes a keyspace event about `key` in the client's database (see `notify`).
-    #[allow(dead_code)] // the command families raise their events next
     pub fn notify(&self, event_class: u32, event: &str, key: &[u8]) {
         self.notify_in(self.client.db, event_class, event, key);
     }
@@ -288,6 +297,7 @@ impl<'c, 'k> Ctx<'c, 'k> {
             key,
             touch,
             true,
+            Some(self.client.handle.id),
         );
         let Some(entry) = entry else {
             self.out.null();
@@ -340,6 +350,7 @@ impl<'c, 'k> Ctx<'c, 'k> {
             key,
             touch,
             read,
+            Some(self.client.handle.id),
         );
         let found = match entry {
             None => Found::Missing,
@@ -353,6 +364,8 @@ impl<'c, 'k> Ctx<'c, 'k> {
 }
 
 /// Lazy expiry over the parts of a `Ctx` it needs (so callers keep the others borrowable).
+/// `origin` is the client whose command met the key: as in Valkey, its own copy of the
+/// `expired` event follows the command's reply.
 fn expire_if_needed(
     server: &Server,
     locks: &mut LockSet,
@@ -360,6 +373,7 @@ fn expire_if_needed(
     now_ms: i64,
     db: usize,
     key: &[u8],
+    origin: Option<u64>,
 ) -> bool {
     let hash = server.keyspace.hash(key);
     let Some(shard) = locks.shard(db, hash) else {
@@ -374,7 +388,7 @@ fn expire_if_needed(
     }
     shard.remove(hash, key);
     Stats::add(&server.stats.expired_keys, 1);
-    crate::notify::notify(server, db, class::EXPIRED, "expired", key, None);
+    crate::notify::notify(server, db, class::EXPIRED, "expired", key, origin);
     if server.write_stream.is_active() {
         effects.push(vec![b"DEL".to_vec(), key.to_vec()]);
     }
@@ -393,8 +407,9 @@ fn lookup<'l>(
     key: &[u8],
     touch: bool,
     count_hits: bool,
+    origin: Option<u64>,
 ) -> Option<&'l mut Entry> {
-    let expired = expire_if_needed(server, locks, effects, now_ms, db, key);
+    let expired = expire_if_needed(server, locks, effects, now_ms, db, key, origin);
     let hash = server.keyspace.hash(key);
     let entry = locks
         .shard(db, hash)?
@@ -409,7 +424,7 @@ fn lookup<'l>(
         };
         counter.add(1);
         if entry.is_none() {
-            crate::notify::notify(server, db, class::KEY_MISS, "keymiss", key, None);
+            crate::notify::notify(server, db, class::KEY_MISS, "keymiss", key, origin);
         }
     }
     let entry = entry?;

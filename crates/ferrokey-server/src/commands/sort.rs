@@ -20,7 +20,8 @@
 //!   included.
 //! - A STORE result is built as a quicklist and converted to a listpack when it fits one node;
 //!   it replaces the destination (dropping its TTL), or deletes it when empty. `dirty` grows by
-//!   the number of stored elements (or by one for the deletion).
+//!   the number of stored elements (or by one for the deletion). The events are `sortstore`
+//!   (list class) for a stored result, `del` for a destination the empty result deleted.
 //!
 //! Not reproduced: the cluster-mode and ACL refusals of BY/GET patterns and the forced ALPHA
 //! order of sets inside scripts (ferrokey has neither cluster mode, ACL key patterns nor
@@ -43,6 +44,7 @@ use ferrokey_util::number::parse_f64_strict;
 use super::registry::{Binding, Scope};
 use super::{err, parse_i64, Ctx, Found};
 use crate::keyspace::value::Value;
+use crate::notify::class;
 use crate::util::eq_ic;
 
 pub const COMMANDS: &[Binding] = &[("sort", sort, Scope::Db), ("sort_ro", sort_ro, Scope::Db)];
@@ -502,8 +504,10 @@ fn store_window(
         let list = into_list(stored);
         ctx.set_value(destination, Value::List(Box::new(list)), 0, false);
         ctx.mark_dirty(u64::try_from(output_len).unwrap_or(0));
+        ctx.notify(class::LIST, "sortstore", destination);
     } else if ctx.delete(destination) {
         ctx.mark_dirty(1);
+        ctx.notify(class::GENERIC, "del", destination);
     }
     ctx.out.int(output_len);
 }

@@ -5,10 +5,16 @@
 //! `value::embstr_fits`), `raw` otherwise; APPEND and SETRANGE always leave `raw`.
 //! Expiry options are replicated as absolute times (`PXAT`), so replay does not depend on when
 //! it happens.
+//!
+//! Keyspace events follow Valkey's t_string.c: `set` (then `expire` when an expiry is given)
+//! for every SET-like store, `append`, `setrange` (only when the string changed), `incrby` for
+//! all four integer counters, `incrbyfloat`, `del` for GETDEL; an expiry time already past
+//! deletes the key with an `expired` event instead (see `Ctx::expire_now`).
 
 use super::registry::{Binding, Scope};
 use super::{err, parse_i64, Ctx};
 use crate::keyspace::value::{embstr_fits, flags, Value};
+use crate::notify::class;
 use crate::util::eq_ic;
 
 pub const COMMANDS: &[Binding] = &[
@@ -238,10 +244,7 @@ fn set(ctx: &mut Ctx) {
 fn set_string(ctx: &mut Ctx, key: &[u8], bytes: &[u8], expiry: Expiry) {
     if let Expiry::At(at) = expiry {
         if at <= ctx.now_ms {
-            if ctx.delete(key) {
-                ctx.mark_dirty(1);
-            }
-            ctx.record_effect(vec![b"DEL".to_vec(), key.to_vec()]);
+            ctx.expire_now(key);
             return;
         }
     }
@@ -249,6 +252,10 @@ fn set_string(ctx: &mut Ctx, key: &[u8], bytes: &[u8], expiry: Expiry) {
     let entry_flags = string_flags(key, &value, matches!(expiry, Expiry::At(_)));
     ctx.set_value(key, value, entry_flags, expiry == Expiry::KeepTtl);
     ctx.mark_dirty(1);
+    ctx.notify(class::STRING, "set", key);
+    if let Expiry::At(_) = expiry {
+        ctx.notify(class::GENERIC, "expire", key);
+    }
     match expiry {
         Expiry::At(at) => {
             ctx.set_expire(key, at);
@@ -321,6 +328,7 @@ fn getdel(ctx: &mut Ctx) {
             ctx.delete(key);
             ctx.mark_dirty(1);
             ctx.record_effect(vec![b"DEL".to_vec(), key.to_vec()]);
+            ctx.notify(class::GENERIC, "del", key);
             ctx.out.bulk(&old);
         }
         None => ctx.out.null(),
@@ -341,9 +349,7 @@ fn getex(ctx: &mut Ctx) {
     };
     match opts.expiry {
         Expiry::At(at) if at <= ctx.now_ms => {
-            ctx.delete(key);
-            ctx.mark_dirty(1);
-            ctx.record_effect(vec![b"DEL".to_vec(), key.to_vec()]);
+            ctx.expire_now(key);
         }
         Expiry::At(at) => {
             ctx.set_expire(key, at);
@@ -353,11 +359,13 @@ fn getex(ctx: &mut Ctx) {
                 key.to_vec(),
                 at.to_string().into_bytes(),
             ]);
+            ctx.notify(class::GENERIC, "expire", key);
         }
         Expiry::Persist => {
             if ctx.persist(key) {
                 ctx.mark_dirty(1);
                 ctx.record_effect(vec![b"PERSIST".to_vec(), key.to_vec()]);
+                ctx.notify(class::GENERIC, "persist", key);
             }
         }
         Expiry::None | Expiry::KeepTtl => {}
@@ -420,6 +428,7 @@ fn set_pairs(ctx: &mut Ctx) {
         let value = Value::from_bytes(bytes);
         let entry_flags = string_flags(key, &value, false);
         ctx.set_value(key, value, entry_flags, false);
+        ctx.notify(class::STRING, "set", key);
     }
     ctx.mark_dirty((ctx.argc() as u64 - 1) / 2);
 }
@@ -464,6 +473,8 @@ fn append(ctx: &mut Ctx) {
         }
     };
     ctx.mark_dirty(1);
+    // Raised even for an empty suffix, as Valkey does.
+    ctx.notify(class::STRING, "append", key);
     ctx.out.int(new_len as i64);
 }
 
@@ -544,6 +555,7 @@ fn setrange(ctx: &mut Ctx) {
         bytes[offset..end].copy_from_slice(patch);
     });
     ctx.mark_dirty(1);
+    ctx.notify(class::STRING, "setrange", key);
     ctx.out.int(len as i64);
 }
 
@@ -609,6 +621,8 @@ fn incr_by(ctx: &mut Ctx, delta: i64) {
     // The key keeps its TTL: an increment is not a new value.
     ctx.set_value(key, Value::Int(new), 0, true);
     ctx.mark_dirty(1);
+    // Valkey names INCR, DECR and DECRBY's event `incrby` too.
+    ctx.notify(class::STRING, "incrby", key);
     ctx.out.int(new);
 }
 
@@ -657,6 +671,7 @@ fn incrbyfloat(ctx: &mut Ctx) {
     let entry_flags = string_flags(key, &value, false);
     ctx.set_value(key, value, entry_flags, true);
     ctx.mark_dirty(1);
+    ctx.notify(class::STRING, "incrbyfloat", key);
     ctx.record_effect(vec![
         b"SET".to_vec(),
         key.to_vec(),
