@@ -244,6 +244,14 @@ async fn wait_unblocked<S: AsyncRead + AsyncWrite + Unpin>(
         tokio::select! {
             biased;
             finished = waiter.wait() => {
+                // Messages queued before the client was served (the feeding write's keyspace
+                // events among them) precede its reply, as in Valkey.
+                while let Ok(push) = pushes.try_recv() {
+                    if !push.append_to(out, &handle) {
+                        open = false;
+                        break;
+                    }
+                }
                 end = Some(finished);
                 break;
             }

@@ -7,7 +7,9 @@
 //! not block (inside MULTI or a script), where it replies as a timeout would. A served waiter
 //! runs the same non-blocking code on the one key that became ready, so its reply and its
 //! effect in the write stream (`LPOP key`, `LMOVE ...`, `ZPOPMIN key`) are those of the
-//! immediate case.
+//! immediate case. So are its keyspace events (`lpop`, `rpush` then `lpop` for a move,
+//! `zpopmin`, `del` ...), raised after those of the write that fed it, as Valkey serves blocked
+//! clients once that write is done.
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -310,7 +312,12 @@ pub fn finish_wait(
     out: &mut ReplyBuf,
 ) {
     match end {
-        Some(WaitEnd::Served(reply)) => out.raw(&reply),
+        Some(WaitEnd::Served(reply)) => {
+            out.raw(&reply);
+            // The events serving raised for this client itself (a RESP3 subscriber) were held
+            // back by the publisher; they follow the reply, as after any command.
+            client.handle.pubsub.append_deferred(out);
+        }
         Some(WaitEnd::TimedOut) => out.null_array(),
         Some(WaitEnd::Unblocked) => {
             let start = out.len();

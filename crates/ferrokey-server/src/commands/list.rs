@@ -7,6 +7,11 @@
 //! never stays in the keyspace empty (the command that empties it deletes the key), and
 //! `dirty` counts elements changed as Valkey does, so a command that changes nothing is not
 //! replicated. The encoding rules themselves live in `ferrokey_ds::list`.
+//!
+//! Keyspace events follow `t_list.c` too: one `lpush`/`rpush`/`lpop`/`rpop`/... per command that
+//! changed something (LTRIM raises `ltrim` whenever the list exists, changed or not), then `del`
+//! when the command emptied the key. LMOVE raises the push on the destination before the pop on
+//! the source, as Valkey does.
 
 use std::sync::atomic::Ordering;
 
@@ -18,6 +23,7 @@ use ferrokey_resp::ReplyBuf;
 use super::registry::{Binding, Scope};
 use super::{err, parse_i64, Ctx};
 use crate::keyspace::value::Value;
+use crate::notify::class;
 use crate::util::eq_ic;
 
 pub const COMMANDS: &[Binding] = &[
@@ -67,6 +73,29 @@ fn end_name(end: End) -> &'static [u8] {
     match end {
         End::Head => b"LPOP",
         End::Tail => b"RPOP",
+    }
+}
+
+/// The keyspace event of a pop from `end`.
+fn pop_event(end: End) -> &'static str {
+    match end {
+        End::Head => "lpop",
+        End::Tail => "rpop",
+    }
+}
+
+/// The keyspace event of a push at `end`.
+fn push_event(end: End) -> &'static str {
+    match end {
+        End::Head => "lpush",
+        End::Tail => "rpush",
+    }
+}
+
+/// Deletes a list the command emptied, raising `del` after the command's own event.
+fn delete_emptied(ctx: &mut Ctx, key: &[u8]) {
+    if ctx.delete(key) {
+        ctx.notify(class::GENERIC, "del", key);
     }
 }
 
@@ -177,6 +206,7 @@ fn push_generic(ctx: &mut Ctx, end: End, only_existing: bool) {
     };
     ctx.out.int(i64::try_from(len).unwrap_or(i64::MAX));
     ctx.mark_dirty(values.len() as u64);
+    ctx.notify(class::LIST, push_event(end), key);
 }
 
 fn lpush(ctx: &mut Ctx) {
@@ -251,8 +281,11 @@ fn pop_generic(ctx: &mut Ctx, end: End) {
         out.bulk(value);
     }
     let emptied = list.is_empty();
+    if !popped.is_empty() {
+        ctx.notify(class::LIST, pop_event(end), key);
+    }
     if emptied {
-        ctx.delete(key);
+        delete_emptied(ctx, key);
     }
     ctx.mark_dirty(popped.len() as u64);
 }
@@ -339,6 +372,7 @@ fn lset(ctx: &mut Ctx) {
     if list.set(index, value, limits) {
         out.ok();
         ctx.mark_dirty(1);
+        ctx.notify(class::LIST, "lset", key);
     } else {
         out.error("ERR index out of range");
     }
@@ -365,6 +399,7 @@ fn linsert(ctx: &mut Ctx) {
     if list.insert_at_pivot(pivot, value, after, limits) {
         out.int(i64::try_from(list.len()).unwrap_or(i64::MAX));
         ctx.mark_dirty(1);
+        ctx.notify(class::LIST, "linsert", key);
     } else {
         out.int(-1);
     }
@@ -387,8 +422,12 @@ fn lrem(ctx: &mut Ctx) {
     };
     let removed = list.remove_matching(value, count, limits);
     out.int(i64::try_from(removed).unwrap_or(i64::MAX));
-    if list.is_empty() {
-        ctx.delete(key);
+    let emptied = list.is_empty();
+    if removed > 0 {
+        ctx.notify(class::LIST, "lrem", key);
+    }
+    if emptied {
+        delete_emptied(ctx, key);
     }
     ctx.mark_dirty(removed as u64);
 }
@@ -409,8 +448,11 @@ fn ltrim(ctx: &mut Ctx) {
     list.trim(start, stop, limits);
     let removed = before - list.len();
     out.ok();
-    if list.is_empty() {
-        ctx.delete(key);
+    let emptied = list.is_empty();
+    // Valkey raises `ltrim` even when the range kept every element.
+    ctx.notify(class::LIST, "ltrim", key);
+    if emptied {
+        delete_emptied(ctx, key);
     }
     ctx.mark_dirty(removed as u64);
 }
@@ -564,10 +606,11 @@ pub(super) fn lmove_keys(
     let Some(moved) = pop_one(list, from) else {
         return ctx.out.null();
     };
+    let mut emptied = false;
     if source == destination {
         push_moved(list, to, &moved, limits);
     } else {
-        let emptied = list.is_empty();
+        emptied = list.is_empty();
         let (_, found) = find(ctx, destination, false);
         match found {
             Found::Value(list) => push_moved(list, to, &moved, limits),
@@ -577,9 +620,12 @@ pub(super) fn lmove_keys(
                 ctx.set_value(destination, Value::List(Box::new(list)), 0, false);
             }
         }
-        if emptied {
-            ctx.delete(source);
-        }
+    }
+    // Valkey raises the push on the destination first, then the pop on the source.
+    ctx.notify(class::LIST, push_event(to), destination);
+    ctx.notify(class::LIST, pop_event(from), source);
+    if emptied {
+        delete_emptied(ctx, source);
     }
     ctx.out.bulk(&moved.value);
     ctx.mark_dirty(1);
@@ -689,8 +735,10 @@ pub(super) fn pop_first(ctx: &mut Ctx, keys: &[&[u8]], end: End, count: Option<u
         for value in &popped {
             out.bulk(value);
         }
-        if list.is_empty() {
-            ctx.delete(key);
+        let emptied = list.is_empty();
+        ctx.notify(class::LIST, pop_event(end), key);
+        if emptied {
+            delete_emptied(ctx, key);
         }
         ctx.mark_dirty(popped.len() as u64);
         let mut effect = vec![end_name(end).to_vec(), key.to_vec()];

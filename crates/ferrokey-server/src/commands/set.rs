@@ -10,6 +10,10 @@
 //! changes nothing is not replicated. SPOP replicates as SREM of the popped members (or DEL when
 //! it took everything), never as itself, so replicas do not depend on the random choice.
 //!
+//! Keyspace events follow `t_set.c`: `sadd`/`srem`/`spop` only when members changed, then `del`
+//! when the command emptied the key; SMOVE raises `srem` (and `del`) on the source before
+//! `sadd` on the destination, which it skips when the destination already held the member.
+//!
 //! The algebra lives in `set/algebra.rs`.
 
 use std::collections::hash_map::DefaultHasher;
@@ -24,6 +28,7 @@ mod algebra;
 use super::registry::{Binding, Scope};
 use super::{err, parse_i64, Ctx};
 use crate::keyspace::value::Value;
+use crate::notify::class;
 use crate::util::eq_ic;
 
 pub const COMMANDS: &[Binding] = &[
@@ -67,6 +72,16 @@ fn limits(ctx: &Ctx) -> SetLimits {
         max_listpack_entries: load(&settings.set_max_listpack_entries),
         max_listpack_value: load(&settings.set_max_listpack_value),
     }
+}
+
+/// Deletes a set the command emptied (or a STORE destination), raising `del` if it existed.
+/// Returns whether it existed.
+fn delete_raising_del(ctx: &mut Ctx, key: &[u8]) -> bool {
+    let existed = ctx.delete(key);
+    if existed {
+        ctx.notify(class::GENERIC, "del", key);
+    }
+    existed
 }
 
 fn int_reply(out: &mut ReplyBuf, n: usize) {
@@ -149,6 +164,9 @@ fn sadd(ctx: &mut Ctx) {
     };
     int_reply(ctx.out, added);
     ctx.mark_dirty(added as u64);
+    if added > 0 {
+        ctx.notify(class::SET, "sadd", key);
+    }
 }
 
 fn srem(ctx: &mut Ctx) {
@@ -171,8 +189,12 @@ fn srem(ctx: &mut Ctx) {
         }
     }
     int_reply(out, removed);
-    if set.is_empty() {
-        ctx.delete(key);
+    let emptied = set.is_empty();
+    if removed > 0 {
+        ctx.notify(class::SET, "srem", key);
+    }
+    if emptied {
+        delete_raising_del(ctx, key);
     }
     ctx.mark_dirty(removed as u64);
 }
@@ -207,8 +229,10 @@ fn smove(ctx: &mut Ctx) {
     if !set.remove(member) {
         return out.int(0);
     }
-    if set.is_empty() {
-        ctx.delete(source);
+    let emptied = set.is_empty();
+    ctx.notify(class::SET, "srem", source);
+    if emptied {
+        delete_raising_del(ctx, source);
     }
     ctx.mark_dirty(1);
     let (_, found) = find(ctx, destination, false);
@@ -223,6 +247,7 @@ fn smove(ctx: &mut Ctx) {
     };
     if added {
         ctx.mark_dirty(1);
+        ctx.notify(class::SET, "sadd", destination);
     }
     ctx.out.int(1);
 }
@@ -408,8 +433,10 @@ fn spop(ctx: &mut Ctx) {
     };
     set.remove(&member);
     out.bulk(&member);
-    if set.is_empty() {
-        ctx.delete(key);
+    let emptied = set.is_empty();
+    ctx.notify(class::SET, "spop", key);
+    if emptied {
+        delete_raising_del(ctx, key);
     }
     ctx.mark_dirty(1);
     ctx.record_effect(vec![b"SREM".to_vec(), key.to_vec(), member]);
@@ -433,7 +460,8 @@ fn spop_with_count(ctx: &mut Ctx) {
     let size = set.len();
     if count >= size {
         reply_all(out, set, true);
-        ctx.delete(key);
+        ctx.notify(class::SET, "spop", key);
+        delete_raising_del(ctx, key);
         ctx.mark_dirty(size as u64);
         ctx.record_effect(vec![b"DEL".to_vec(), key.to_vec()]);
         return;
@@ -446,6 +474,7 @@ fn spop_with_count(ctx: &mut Ctx) {
     for member in &popped {
         out.bulk(member);
     }
+    ctx.notify(class::SET, "spop", key);
     ctx.mark_dirty(popped.len() as u64);
     for batch in popped.chunks(SPOP_EFFECT_BATCH) {
         let mut effect = Vec::with_capacity(batch.len() + 2);

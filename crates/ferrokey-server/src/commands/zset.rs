@@ -10,6 +10,11 @@
 //! it deletes the key), no score is ever NaN, and `dirty` counts what Valkey counts, so a command
 //! that changes nothing is not replicated. WITHSCORES replies are flat in RESP2 and
 //! `[member, score]` pairs in RESP3.
+//!
+//! Keyspace events follow `t_zset.c`: the command's event (`zadd`, `zincr` for INCR and ZINCRBY,
+//! `zrem`, `zpopmin`, ...) only when it changed something, then `del` when it emptied the key;
+//! the STORE forms raise their event on a non-empty result and `del` when an empty result
+//! removed an existing destination.
 
 use ferrokey_ds::zset::{normalize_rank_range, LexRange, ScoreRange, ZSet, ZSetLimits};
 use ferrokey_resp::ReplyBuf;
@@ -22,6 +27,7 @@ mod whole;
 use super::registry::{Binding, Scope};
 use super::{err, parse_i64, Ctx};
 use crate::keyspace::value::Value;
+use crate::notify::class;
 use crate::util::eq_ic;
 use range::{RangeSpec, RangeType};
 
@@ -76,6 +82,36 @@ fn limits(ctx: &Ctx) -> ZSetLimits {
     ZSetLimits {
         max_listpack_entries: load(&settings.zset_max_listpack_entries),
         max_listpack_value: load(&settings.zset_max_listpack_value),
+    }
+}
+
+/// Deletes a sorted set the command emptied (or a STORE destination), raising `del` if it
+/// existed. Returns whether it existed.
+fn delete_raising_del(ctx: &mut Ctx, key: &[u8]) -> bool {
+    let existed = ctx.delete(key);
+    if existed {
+        ctx.notify(class::GENERIC, "del", key);
+    }
+    existed
+}
+
+/// Writes a STORE command's result to `destination` (raising `event`), or deletes the
+/// destination when the result is empty; replies with the result's size.
+fn store_result(ctx: &mut Ctx, destination: &[u8], result: Option<ZSet>, event: &str) {
+    match result.filter(|zset| !zset.is_empty()) {
+        Some(zset) => {
+            let len = zset.len();
+            ctx.set_value(destination, Value::ZSet(Box::new(zset)), 0, false);
+            ctx.out.int(int_len(len));
+            ctx.mark_dirty(1);
+            ctx.notify(class::ZSET, event, destination);
+        }
+        None => {
+            ctx.out.int(0);
+            if delete_raising_del(ctx, destination) {
+                ctx.mark_dirty(1);
+            }
+        }
     }
 }
 
@@ -261,6 +297,11 @@ fn zadd_generic(ctx: &mut Ctx, incr_command: bool) {
             apply(zset)
         }
     };
+    if added + updated > 0 {
+        // Raised even when a later pair failed, as Valkey's cleanup path does.
+        let event = if flags.incr { "zincr" } else { "zadd" };
+        ctx.notify(class::ZSET, event, key);
+    }
     if result.is_err() {
         return ctx.out.error(NAN_SCORE);
     }
@@ -306,8 +347,12 @@ fn zrem(ctx: &mut Ctx) {
         }
     }
     out.int(i64::try_from(deleted).unwrap_or(i64::MAX));
-    if zset.is_empty() {
-        ctx.delete(key);
+    let emptied = zset.is_empty();
+    if deleted > 0 {
+        ctx.notify(class::ZSET, "zrem", key);
+    }
+    if emptied {
+        delete_raising_del(ctx, key);
     }
     ctx.mark_dirty(deleted);
 }
@@ -509,8 +554,11 @@ pub(super) fn zpop_first(
         out.double(score);
     }
     let emptied = zset.is_empty();
+    if popped_len > 0 {
+        ctx.notify(class::ZSET, if max { "zpopmax" } else { "zpopmin" }, key);
+    }
     if emptied {
-        ctx.delete(key);
+        delete_raising_del(ctx, key);
     }
     ctx.mark_dirty(popped_len as u64);
     let name: &[u8] = if max { b"ZPOPMAX" } else { b"ZPOPMIN" };
@@ -658,8 +706,17 @@ fn zremrange_generic(ctx: &mut Ctx, rangetype: RangeType) {
         RangeSpec::Lex(range) => zset.remove_range_by_lex(range),
     };
     out.int(int_len(removed));
-    if zset.is_empty() {
-        ctx.delete(key);
+    let emptied = zset.is_empty();
+    if removed > 0 {
+        let event = match spec {
+            RangeSpec::Rank(..) => "zremrangebyrank",
+            RangeSpec::Score(_) => "zremrangebyscore",
+            RangeSpec::Lex(_) => "zremrangebylex",
+        };
+        ctx.notify(class::ZSET, event, key);
+    }
+    if emptied {
+        delete_raising_del(ctx, key);
     }
     ctx.mark_dirty(removed as u64);
 }

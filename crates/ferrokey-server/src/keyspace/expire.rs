@@ -13,8 +13,9 @@
 //! such fields) the same way and reclaims up to `FIELDS_PER_KEY_FACTOR * keys_per_loop` expired
 //! fields per hash and visit, earliest first; a hash that had more is visited again in the next
 //! round before the walk moves on. Reclaimed fields become one `HDEL key field...` per hash, and
-//! a hash left empty is deleted and followed by `DEL key`. The two jobs share the cycle's budget
-//! and take turns going first, as in Valkey, so neither starves the other.
+//! a hash left empty is deleted and followed by `DEL key`; the keyspace events are likewise one
+//! `hexpired` per hash and visit, then `del` for an emptied hash. The two jobs share the cycle's
+//! budget and take turns going first, as in Valkey, so neither starves the other.
 //!
 //! `VolatileHashes` may name keys that no longer hold a hash with field times (a key overwritten
 //! by another command); the field job drops such names when it meets them, so tracking stays
@@ -333,6 +334,7 @@ fn reclaim_round(
         if !fields.is_empty() {
             round.reclaimed_from += 1;
             round.fields += fields.len() as u64;
+            notify(server, db, class::HASH, "hexpired", key, None);
             if stream_active {
                 let mut hdel = Vec::with_capacity(fields.len() + 2);
                 hdel.push(b"HDEL".to_vec());
@@ -343,6 +345,7 @@ fn reclaim_round(
         }
         if emptied {
             shard.remove(hash, key);
+            notify(server, db, class::GENERIC, "del", key, None);
             if stream_active {
                 effects.push(vec![b"DEL".to_vec(), key.clone()]);
             }

@@ -16,13 +16,22 @@
 //! second-based time as `PXAT <ms>`; a time not in the future becomes `HDEL key <fields deleted>`;
 //! with KEEPTTL, fields it overwrote after they expired are first deleted with HDEL, so a replica
 //! that still holds them does not keep their old time. HGETDEL is replicated as it is.
+//!
+//! Keyspace events: HGETEX raises one `hexpire`, `hpersist` or (for a time not in the future)
+//! `hexpired` when it changed a field, then `del` if the hash went empty. HSETEX, once its FNX/FXX
+//! conditions hold, raises `hexpired` if it overwrote fields whose time had passed, then always
+//! `hset`, `hexpire` when a time was given, `hexpired` when that time was not in the future, and
+//! `del` when the hash ended empty; as Valkey 9.0 creates the hash before it knows the time is
+//! past, a missing key raises `new` ... `del` around those even though nothing is stored. HGETDEL
+//! raises `hdel` and then `del`, like HDEL.
 
 use ferrokey_ds::hash::{ExpireConditions, ExpireOutcome, FieldExpiry, HashValue, PersistOutcome};
 
 use super::ttl::{expire_time_arg, numfields_matches, parse_numfields};
-use super::{effect, find, limits, settle_after_write, Found, NUMFIELDS_MISMATCH};
+use super::{effect, find, limits, raise_del_if, settle_after_write, Found, NUMFIELDS_MISMATCH};
 use crate::commands::{err, Ctx};
 use crate::keyspace::value::Value;
+use crate::notify::class;
 use crate::util::eq_ic;
 
 /// The expiry form of an HGETEX/HSETEX command.
@@ -193,8 +202,15 @@ pub(super) fn hgetex(ctx: &mut Ctx) {
     if changed.is_empty() {
         return;
     }
-    settle_after_write(ctx, key, was_volatile);
+    let key_deleted = settle_after_write(ctx, key, was_volatile);
     ctx.mark_dirty(changed.len() as u64);
+    let event = match action {
+        GetAction::Delete => "hexpired",
+        GetAction::Persist => "hpersist",
+        GetAction::ExpireAt(_) | GetAction::Read => "hexpire",
+    };
+    ctx.notify(class::HASH, event, key);
+    raise_del_if(ctx, key_deleted, key);
     let count = changed.len().to_string();
     let replay = match action {
         GetAction::Delete => effect([&b"HDEL"[..], key].into_iter().chain(changed)),
@@ -274,15 +290,23 @@ pub(super) fn hsetex(ctx: &mut Ctx) {
         return out.int(0);
     }
     out.int(1);
+    let timed = options.time.is_some();
     let hash = match hash {
         Some(hash) => hash,
-        // A time already past on a missing key deletes nothing and creates nothing.
-        None if past => return,
+        // A time already past on a missing key deletes nothing and creates nothing, but Valkey
+        // creates the hash first and deletes it at the end, so its events say so.
+        None if past => {
+            ctx.notify(class::NEW, "new", key);
+            raise_hsetex_events(ctx, key, false, timed, past);
+            ctx.notify(class::GENERIC, "del", key);
+            return;
+        }
         None => created.insert(HashValue::new()),
     };
     let was_volatile = hash.has_volatile_fields();
     let mut deleted: Vec<&[u8]> = Vec::new();
     let mut expired_overwritten: Vec<&[u8]> = Vec::new();
+    let mut any_expired_overwritten = false;
     let mut changes = 0u64;
     for pair in pairs.chunks_exact(2) {
         let [field, value] = pair else { continue };
@@ -294,15 +318,21 @@ pub(super) fn hsetex(ctx: &mut Ctx) {
             continue;
         }
         let outcome = hash.set_field(field, value, expiry, &limits, now);
+        any_expired_overwritten |= outcome.expired_overwritten;
         if outcome.expired_overwritten && options.keepttl {
             expired_overwritten.push(field);
         }
         changes += 1;
     }
-    match created {
-        Some(hash) => ctx.set_value(key, Value::Hash(Box::new(hash)), 0, false),
+    let key_deleted = match created {
+        Some(hash) => {
+            ctx.set_value(key, Value::Hash(Box::new(hash)), 0, false);
+            false
+        }
         None => settle_after_write(ctx, key, was_volatile),
-    }
+    };
+    raise_hsetex_events(ctx, key, any_expired_overwritten, timed, past);
+    raise_del_if(ctx, key_deleted, key);
     if changes == 0 {
         return;
     }
@@ -329,6 +359,20 @@ pub(super) fn hsetex(ctx: &mut Ctx) {
     words.extend([ctx.arg(at), ctx.arg(at + 1)]);
     words.extend(pairs.iter().copied());
     ctx.record_effect(effect(words));
+}
+
+/// HSETEX's events between `new` and `del`, in Valkey 9.0's order.
+fn raise_hsetex_events(ctx: &Ctx, key: &[u8], overwrote_expired: bool, timed: bool, past: bool) {
+    if overwrote_expired {
+        ctx.notify(class::HASH, "hexpired", key);
+    }
+    ctx.notify(class::HASH, "hset", key);
+    if timed {
+        ctx.notify(class::HASH, "hexpire", key);
+    }
+    if past {
+        ctx.notify(class::HASH, "hexpired", key);
+    }
 }
 
 /// HGETDEL key FIELDS numfields field...: each field's value (nil when missing), deleting it;
@@ -367,7 +411,9 @@ pub(super) fn hgetdel(ctx: &mut Ctx) {
         }
     }
     if deleted > 0 {
-        settle_after_write(ctx, key, was_volatile);
+        let key_deleted = settle_after_write(ctx, key, was_volatile);
         ctx.mark_dirty(deleted);
+        ctx.notify(class::HASH, "hdel", key);
+        raise_del_if(ctx, key_deleted, key);
     }
 }

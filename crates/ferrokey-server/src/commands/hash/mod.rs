@@ -16,6 +16,13 @@
 //! expiry times is listed in its shard's `VolatileHashes` for that cycle; the commands that can
 //! change whether a hash has such fields keep the listing current (`track_volatility`).
 //!
+//! Keyspace events follow Valkey 9.0's `t_hash.c`: `hset` for every HSET/HMSET (changed or
+//! not) and for an HSETNX that set its field, `hincrby`/`hincrbyfloat`, `hdel` when fields went,
+//! then `del` when the command emptied the key. A write that overwrote fields whose time had
+//! passed first raises one `hexpired`, as if they had just expired. The expiry commands raise
+//! `hexpire`, `hpersist`, or `hexpired` for a time already past (see `ttl` and `ex`); the active
+//! cycle raises `hexpired` (and `del`) for the fields it reclaims.
+//!
 //! Effects: HINCRBYFLOAT replicates as `HSET key field <result>` so replicas never redo the
 //! float arithmetic; on a hash with field times the counters and HSETNX replicate as HSET (or
 //! `HSETEX key PXAT <time> FIELDS 1 field value` to keep a field's time), because a replica
@@ -32,6 +39,7 @@ use ferrokey_util::long_double::LongDouble;
 use super::registry::{Binding, Scope};
 use super::{err, parse_i64, Ctx};
 use crate::keyspace::value::Value;
+use crate::notify::class;
 use crate::util::eq_ic;
 
 pub const COMMANDS: &[Binding] = &[
@@ -111,18 +119,35 @@ fn track_volatility(ctx: &mut Ctx, key: &[u8], volatile: bool) {
 
 /// After a write on an existing hash: deletes the key if the hash is now empty, or keeps its
 /// listing in `VolatileHashes` current. `was_volatile` is what the hash had before the write.
-fn settle_after_write(ctx: &mut Ctx, key: &[u8], was_volatile: bool) {
+/// Returns whether the key was deleted; the caller raises `del` after its own event.
+fn settle_after_write(ctx: &mut Ctx, key: &[u8], was_volatile: bool) -> bool {
     let (_, found) = find(ctx, key, false);
     let state = match found {
         Found::Value(hash) => Some((hash.is_empty(), hash.has_volatile_fields())),
         _ => None,
     };
     match state {
-        Some((true, _)) => {
-            ctx.delete(key);
+        Some((true, _)) => ctx.delete(key),
+        Some((false, volatile)) if volatile != was_volatile => {
+            track_volatility(ctx, key, volatile);
+            false
         }
-        Some((false, volatile)) if volatile != was_volatile => track_volatility(ctx, key, volatile),
-        _ => {}
+        _ => false,
+    }
+}
+
+/// Raises `del` for a key the command deleted, after the command's own events.
+fn raise_del_if(ctx: &Ctx, deleted: bool, key: &[u8]) {
+    if deleted {
+        ctx.notify(class::GENERIC, "del", key);
+    }
+}
+
+/// Raises `hexpired` before a write's own event when it overwrote fields whose time had passed:
+/// Valkey treats them as expired at that moment (one event however many there were).
+fn raise_overwritten_expired(ctx: &Ctx, overwritten: bool, key: &[u8]) {
+    if overwritten {
+        ctx.notify(class::HASH, "hexpired", key);
     }
 }
 
@@ -207,14 +232,20 @@ fn hset(ctx: &mut Ctx) {
     let pairs = args.get(2..).unwrap_or(&[]);
     let limits = limits(ctx);
     let now = ctx.now_ms;
+    // (fields created, whether any overwritten field had expired)
     let set_all = |hash: &mut HashValue| {
-        pairs
-            .chunks_exact(2)
-            .filter(|pair| matches!(pair, [f, v] if hash.set(f, v, &limits, now)))
-            .count()
+        let mut created = 0;
+        let mut expired_overwritten = false;
+        for pair in pairs.chunks_exact(2) {
+            let [field, value] = pair else { continue };
+            let outcome = hash.set_field(field, value, FieldExpiry::Persistent, &limits, now);
+            created += usize::from(outcome.created);
+            expired_overwritten |= outcome.expired_overwritten;
+        }
+        (created, expired_overwritten)
     };
     let (out, found) = find(ctx, key, false);
-    let created = match found {
+    let (created, expired_overwritten) = match found {
         Found::WrongType => return out.error(err::WRONGTYPE),
         Found::Value(hash) => {
             let was_volatile = hash.has_volatile_fields();
@@ -239,6 +270,8 @@ fn hset(ctx: &mut Ctx) {
         int_reply(ctx.out, created);
     }
     ctx.mark_dirty((pairs.len() / 2) as u64);
+    raise_overwritten_expired(ctx, expired_overwritten, key);
+    ctx.notify(class::HASH, "hset", key);
 }
 
 fn hsetnx(ctx: &mut Ctx) {
@@ -251,7 +284,7 @@ fn hsetnx(ctx: &mut Ctx) {
         Found::Value(hash) => hash.has_volatile_fields(),
         Found::Missing => false,
     };
-    store(
+    let outcome = store(
         ctx,
         key,
         &[field, value],
@@ -261,6 +294,8 @@ fn hsetnx(ctx: &mut Ctx) {
     );
     ctx.out.int(1);
     ctx.mark_dirty(1);
+    raise_overwritten_expired(ctx, outcome.expired_overwritten, key);
+    ctx.notify(class::HASH, "hset", key);
     if was_volatile {
         // A replica may still hold the field this primary saw expire: HSETNX there would fail.
         ctx.record_effect(effect([&b"HSET"[..], key, field, value]));
@@ -289,8 +324,12 @@ fn hdel(ctx: &mut Ctx) {
         }
     }
     int_reply(out, deleted);
-    settle_after_write(ctx, key, was_volatile);
+    let key_deleted = settle_after_write(ctx, key, was_volatile);
     ctx.mark_dirty(deleted as u64);
+    if deleted > 0 {
+        ctx.notify(class::HASH, "hdel", key);
+    }
+    raise_del_if(ctx, key_deleted, key);
 }
 
 fn hincrby(ctx: &mut Ctx) {
@@ -317,9 +356,11 @@ fn hincrby(ctx: &mut Ctx) {
     let mut tmp = [0u8; 20];
     let text = ferrokey_resp::fmt_i64(&mut tmp, result);
     let keep = expiry.map_or(FieldExpiry::Persistent, FieldExpiry::At);
-    store(ctx, key, &[], field, text, keep);
+    let outcome = store(ctx, key, &[], field, text, keep);
     ctx.out.int(result);
     ctx.mark_dirty(1);
+    raise_overwritten_expired(ctx, outcome.expired_overwritten, key);
+    ctx.notify(class::HASH, "hincrby", key);
     if was_volatile {
         ctx.record_effect(counter_effect(key, field, text, expiry));
     }
@@ -352,9 +393,11 @@ fn hincrbyfloat(ctx: &mut Ctx) {
     };
     let text = result.format_human();
     let keep = expiry.map_or(FieldExpiry::Persistent, FieldExpiry::At);
-    store(ctx, key, &[], field, &text, keep);
+    let outcome = store(ctx, key, &[], field, &text, keep);
     ctx.out.bulk(&text);
     ctx.mark_dirty(1);
+    raise_overwritten_expired(ctx, outcome.expired_overwritten, key);
+    ctx.notify(class::HASH, "hincrbyfloat", key);
     ctx.record_effect(counter_effect(key, field, &text, expiry));
 }
 

@@ -9,11 +9,16 @@
 //! HTTL and HPERSIST do not check that the token before the count says FIELDS, as Valkey does
 //! not. Effects: a time set is replicated as `HPEXPIREAT key <unix ms> ...` (the rest of the
 //! command verbatim), a time not in the future as `HDEL key <the fields it deleted>`.
+//!
+//! Keyspace events (Valkey 9.0): HEXPIRE and its family raise `hexpired` when the time was not
+//! in the future and deleted fields (even if it also set others), else `hexpire` when it set a
+//! time, then `del` when the hash went empty; HPERSIST raises `hpersist` when it removed a time.
 
 use ferrokey_ds::hash::{ExpireConditions, ExpireOutcome, FieldTtl};
 
-use super::{effect, find, settle_after_write, Found, NUMFIELDS_MISMATCH};
+use super::{effect, find, raise_del_if, settle_after_write, Found, NUMFIELDS_MISMATCH};
 use crate::commands::{err, parse_i64, Ctx};
+use crate::notify::class;
 use crate::util::eq_ic;
 
 pub(super) fn hexpire(ctx: &mut Ctx) {
@@ -173,8 +178,16 @@ fn expire_generic(ctx: &mut Ctx, relative: bool, millis: bool, command: &str) {
     if deleted.is_empty() && updated == 0 {
         return;
     }
-    settle_after_write(ctx, key, was_volatile);
+    let key_deleted = settle_after_write(ctx, key, was_volatile);
     ctx.mark_dirty(deleted.len() as u64 + updated);
+    // One event for the whole command: `hexpired` wins over `hexpire` when both happened.
+    let event = if deleted.is_empty() {
+        "hexpire"
+    } else {
+        "hexpired"
+    };
+    ctx.notify(class::HASH, event, key);
+    raise_del_if(ctx, key_deleted, key);
     if !deleted.is_empty() {
         ctx.record_effect(effect([&b"HDEL"[..], key].into_iter().chain(deleted)));
     } else {
@@ -261,5 +274,6 @@ pub(super) fn hpersist(ctx: &mut Ctx) {
     if changes > 0 {
         settle_after_write(ctx, key, was_volatile);
         ctx.mark_dirty(changes);
+        ctx.notify(class::HASH, "hpersist", key);
     }
 }

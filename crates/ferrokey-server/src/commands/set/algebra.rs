@@ -16,9 +16,11 @@ use ferrokey_util::number::parse_i64_strict;
 
 use super::super::{err, parse_i64, Ctx};
 use super::{
-    add_member, bulk_member, find, holds, int_reply, limits, remove_member, reply_all, Found,
+    add_member, bulk_member, delete_raising_del, find, holds, int_reply, limits, remove_member,
+    reply_all, Found,
 };
 use crate::keyspace::value::Value;
+use crate::notify::class;
 use crate::util::eq_ic;
 
 /// Source sets moved out of the keyspace while a multi-key command computes.
@@ -249,19 +251,21 @@ fn union_or_diff(
     result
 }
 
-/// Stores a STORE command's result: the destination is overwritten (losing any TTL) or, for an
-/// empty result, deleted. Replies with the result's size.
-fn store_result(ctx: &mut Ctx, destination: &[u8], result: Option<SetValue>) {
+/// Stores a STORE command's result: the destination is overwritten (losing any TTL) and
+/// `event` raised or, for an empty result, deleted (raising `del` if it existed). Replies with
+/// the result's size.
+fn store_result(ctx: &mut Ctx, destination: &[u8], result: Option<SetValue>, event: &str) {
     match result.filter(|set| !set.is_empty()) {
         Some(set) => {
             let len = set.len();
             ctx.set_value(destination, Value::Set(Box::new(set)), 0, false);
             int_reply(ctx.out, len);
             ctx.mark_dirty(1);
+            ctx.notify(class::SET, event, destination);
         }
         None => {
             ctx.out.int(0);
-            if ctx.delete(destination) {
+            if delete_raising_del(ctx, destination) {
                 ctx.mark_dirty(1);
             }
         }
@@ -279,7 +283,7 @@ fn inter_generic(ctx: &mut Ctx, keys: &[&[u8]], mode: InterMode, destination: Op
     drop(sets);
     restore(ctx, taken);
     if let Some(destination) = destination {
-        store_result(ctx, destination, result);
+        store_result(ctx, destination, result, "sinterstore");
     }
 }
 
@@ -293,7 +297,10 @@ fn union_diff_generic(ctx: &mut Ctx, keys: &[&[u8]], diff: bool, destination: Op
     drop(sets);
     restore(ctx, taken);
     match destination {
-        Some(destination) => store_result(ctx, destination, Some(result)),
+        Some(destination) => {
+            let event = if diff { "sdiffstore" } else { "sunionstore" };
+            store_result(ctx, destination, Some(result), event);
+        }
         None => reply_all(ctx.out, &result, true),
     }
 }

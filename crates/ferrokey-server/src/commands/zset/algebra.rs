@@ -12,7 +12,7 @@ use std::collections::HashMap;
 
 use ferrokey_ds::zset::{ZSet, ZSetLimits};
 
-use super::{int_len, limits, reply_elements};
+use super::{int_len, limits, reply_elements, store_result};
 use crate::commands::{err, parse_i64, Ctx};
 use crate::keyspace::value::Value;
 use crate::util::eq_ic;
@@ -237,17 +237,12 @@ fn generic(ctx: &mut Ctx, destination: Option<&[u8]>, numkeys_index: usize, op: 
     let Some(destination) = destination else {
         return reply_elements(ctx.out, zset.iter(), withscores);
     };
-    if zset.is_empty() {
-        ctx.out.int(0);
-        if ctx.delete(destination) {
-            ctx.mark_dirty(1);
-        }
-        return;
-    }
-    let len = zset.len();
-    ctx.set_value(destination, Value::ZSet(Box::new(zset)), 0, false);
-    ctx.out.int(int_len(len));
-    ctx.mark_dirty(1);
+    let event = match op {
+        Op::Union => "zunionstore",
+        Op::Inter => "zinterstore",
+        Op::Diff => "zdiffstore",
+    };
+    store_result(ctx, destination, Some(zset), event);
 }
 
 pub(super) fn zunion(ctx: &mut Ctx) {

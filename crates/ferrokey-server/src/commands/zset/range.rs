@@ -7,9 +7,8 @@
 
 use ferrokey_ds::zset::{normalize_rank_range, LexRange, ScoreRange, ZRangeIter, ZSet};
 
-use super::{find, int_len, limits, reply_elements, Found};
+use super::{find, limits, reply_elements, store_result, Found};
 use crate::commands::{err, parse_i64, Ctx};
-use crate::keyspace::value::Value;
 use crate::util::eq_ic;
 
 // --- the ZRANGE family -------------------------------------------------------------------------
@@ -164,20 +163,7 @@ fn zrange_generic(
         }
         result = Some(stored).filter(|stored| !stored.is_empty());
     }
-    match result {
-        Some(stored) => {
-            let len = stored.len();
-            ctx.set_value(destination, Value::ZSet(Box::new(stored)), 0, false);
-            ctx.out.int(int_len(len));
-            ctx.mark_dirty(1);
-        }
-        None => {
-            ctx.out.int(0);
-            if ctx.delete(destination) {
-                ctx.mark_dirty(1);
-            }
-        }
-    }
+    store_result(ctx, destination, result, "zrangestore");
 }
 
 pub(super) fn zrange(ctx: &mut Ctx) {
