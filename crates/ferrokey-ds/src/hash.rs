@@ -2,6 +2,10 @@
 //!
 //! A new hash is a `Listpack`: its pairs in insertion order (a replaced value keeps its field's
 //! position, a deleted pair closes the gap), which is the order HGETALL, HKEYS and HSCAN report.
+//! Its field and value entries alternate in one exactly sized buffer (`CompactListpack`:
+//! listpack entry encodings without the backlens), so like Valkey it stores a field or value
+//! that is the canonical decimal of an i64 as an integer; reads therefore hand out `Entry`
+//! values (integer or bytes), which give back the very bytes that were written.
 //! It becomes a `HashTable` (no defined order) as Valkey 8.1 decides, and never converts back:
 //! - before a multi-pair write (`try_conversion`, HSET/HMSET/HSETNX): when the write names more
 //!   pairs than `hash-max-listpack-entries` (duplicates included), or any field or value it
@@ -21,15 +25,18 @@
 //! stored until `reclaim_expired` (the active expiry cycle) or an overwrite removes them; `len`
 //! counts them, which is what HLEN reports.
 //!
-//! The enum is 24 bytes, the 32-byte allocation class, for every hash key: both hashtable forms
-//! are boxed, so the third encoding widens no hash, and the common small (listpack) hash is
-//! smaller than with a map stored inline; a hashtable hash pays one more pointer for it.
+//! The enum is 24 bytes, the 32-byte allocation class, for every hash key: the listpack is a
+//! boxed slice and both hashtable forms are boxed, so the third encoding widens no hash, and the
+//! common small (listpack) hash is smaller than with a map stored inline; a hashtable hash pays
+//! one more pointer for it.
 //!
 //! Invariant: fields are unique in every encoding.
 
 use std::collections::HashMap;
 
 use crate::hash_volatile::{is_past, VolatileTable};
+use crate::listpack::CompactListpack;
+pub use crate::listpack::Entry;
 
 /// One field or value as stored.
 pub type Bytes = Box<[u8]>;
@@ -53,13 +60,20 @@ impl Default for HashLimits {
 
 #[derive(Clone, Debug)]
 pub enum HashValue {
-    /// Insertion-ordered pairs with unique fields.
-    Listpack(Vec<(Bytes, Bytes)>),
+    /// Insertion-ordered pairs with unique fields: field, value, field, value, ... entries.
+    Listpack(CompactListpack),
     /// Boxed so the enum stays 24 bytes: the many small hashes are listpacks, and a map inline
     /// would make every hash value twice as large.
     HashTable(Box<HashMap<Bytes, Bytes>>),
     /// A hashtable with at least one field that has an expiry time.
     Volatile(Box<VolatileTable>),
+}
+
+/// A field and its value as a hash hands them out (see `Entry`).
+pub type PairEntries<'a> = (Entry<'a>, Entry<'a>);
+
+fn str_pair<'a>((field, value): (&'a Bytes, &'a Bytes)) -> PairEntries<'a> {
+    (Entry::Str(field), Entry::Str(value))
 }
 
 /// The expiry a write gives the field it stores.
@@ -135,13 +149,13 @@ impl Default for HashValue {
 impl HashValue {
     /// An empty listpack-encoded hash (what a write to a missing key starts from).
     pub fn new() -> HashValue {
-        HashValue::Listpack(Vec::new())
+        HashValue::Listpack(CompactListpack::new())
     }
 
     /// Stored pairs, expired fields not yet reclaimed included (Valkey 9.0's HLEN).
     pub fn len(&self) -> usize {
         match self {
-            HashValue::Listpack(pairs) => pairs.len(),
+            HashValue::Listpack(pairs) => pairs.len() / 2,
             HashValue::HashTable(table) => table.len(),
             HashValue::Volatile(v) => v.len(),
         }
@@ -181,24 +195,21 @@ impl HashValue {
     }
 
     /// The value of `field`, unless it is missing or expired at `now_ms`.
-    pub fn get(&self, field: &[u8], now_ms: i64) -> Option<&[u8]> {
+    pub fn get(&self, field: &[u8], now_ms: i64) -> Option<Entry<'_>> {
         self.get_with_expiry(field, now_ms).map(|(value, _)| value)
     }
 
     /// The value of a live field and its expiry time.
-    pub fn get_with_expiry(&self, field: &[u8], now_ms: i64) -> Option<(&[u8], Option<i64>)> {
+    pub fn get_with_expiry(&self, field: &[u8], now_ms: i64) -> Option<(Entry<'_>, Option<i64>)> {
         match self {
-            HashValue::Listpack(pairs) => pairs
-                .iter()
-                .find(|(f, _)| &**f == field)
-                .map(|(_, v)| (&**v, None)),
-            HashValue::HashTable(table) => table.get(field).map(|v| (&**v, None)),
+            HashValue::Listpack(pairs) => pairs.pair_value(field).map(|v| (v, None)),
+            HashValue::HashTable(table) => table.get(field).map(|v| (Entry::Str(v), None)),
             HashValue::Volatile(v) => {
                 let when = v.expiry(field);
                 if when.is_some_and(|when| is_past(when, now_ms)) {
                     return None;
                 }
-                v.table().get(field).map(|value| (&**value, when))
+                v.table().get(field).map(|value| (Entry::Str(value), when))
             }
         }
     }
@@ -219,7 +230,10 @@ impl HashValue {
     /// Moves every pair into the hashtable encoding (a no-op when already there).
     pub fn convert_to_hashtable(&mut self) {
         if let HashValue::Listpack(pairs) = self {
-            let table: HashMap<Bytes, Bytes> = std::mem::take(pairs).into_iter().collect();
+            let mut table: HashMap<Bytes, Bytes> = HashMap::with_capacity(pairs.len() / 2);
+            for (field, value) in pairs.pairs() {
+                table.insert(field.to_vec().into(), value.to_vec().into());
+            }
             *self = HashValue::HashTable(Box::new(table));
         }
     }
@@ -270,22 +284,10 @@ impl HashValue {
             *self = HashValue::Volatile(Box::new(VolatileTable::from_table(table)));
         }
         let outcome = match self {
-            HashValue::Listpack(pairs) => {
-                let created = match pairs.iter_mut().find(|(f, _)| &**f == field) {
-                    Some((_, stored)) => {
-                        *stored = value.into();
-                        false
-                    }
-                    None => {
-                        pairs.push((field.into(), value.into()));
-                        true
-                    }
-                };
-                SetOutcome {
-                    created,
-                    expired_overwritten: false,
-                }
-            }
+            HashValue::Listpack(pairs) => SetOutcome {
+                created: pairs.set_pair(field, value),
+                expired_overwritten: false,
+            },
             HashValue::HashTable(table) => SetOutcome {
                 created: table.insert(field.into(), value.into()).is_none(),
                 expired_overwritten: false,
@@ -313,7 +315,7 @@ impl HashValue {
             }
         };
         if let HashValue::Listpack(pairs) = self {
-            if pairs.len() > limits.max_listpack_entries {
+            if pairs.len() / 2 > limits.max_listpack_entries {
                 self.convert_to_hashtable();
             }
         }
@@ -335,13 +337,7 @@ impl HashValue {
     /// Removes `field` whether or not it expired (HSETEX with a past time).
     pub fn remove_ignoring_expiry(&mut self, field: &[u8]) -> bool {
         let removed = match self {
-            HashValue::Listpack(pairs) => match pairs.iter().position(|(f, _)| &**f == field) {
-                Some(index) => {
-                    pairs.remove(index);
-                    true
-                }
-                None => false,
-            },
+            HashValue::Listpack(pairs) => pairs.remove_pair(field),
             HashValue::HashTable(table) => table.remove(field).is_some(),
             HashValue::Volatile(v) => v.remove(field),
         };
@@ -361,7 +357,7 @@ impl HashValue {
     ) -> ExpireOutcome {
         let due = when_ms <= now_ms;
         if let HashValue::Listpack(pairs) = self {
-            if !pairs.iter().any(|(f, _)| &**f == field) {
+            if pairs.pair_value(field).is_none() {
                 return ExpireOutcome::NoField;
             }
             if conditions.xx || conditions.gt {
@@ -424,18 +420,21 @@ impl HashValue {
 
     /// Every stored pair, expired ones included: insertion order for a listpack, the table's own
     /// order otherwise. Commands use `iter_live`.
-    pub fn iter(&self) -> Box<dyn Iterator<Item = (&[u8], &[u8])> + '_> {
+    pub fn iter(&self) -> Box<dyn Iterator<Item = PairEntries<'_>> + '_> {
         match self {
-            HashValue::Listpack(pairs) => Box::new(pairs.iter().map(|(f, v)| (&**f, &**v))),
-            HashValue::HashTable(table) => Box::new(table.iter().map(|(f, v)| (&**f, &**v))),
-            HashValue::Volatile(v) => Box::new(v.table().iter().map(|(f, v)| (&**f, &**v))),
+            HashValue::Listpack(pairs) => Box::new(pairs.pairs()),
+            HashValue::HashTable(table) => Box::new(table.iter().map(str_pair)),
+            HashValue::Volatile(v) => Box::new(v.table().iter().map(str_pair)),
         }
     }
 
     /// The pairs that are not expired at `now_ms`, in `iter`'s order.
-    pub fn iter_live(&self, now_ms: i64) -> Box<dyn Iterator<Item = (&[u8], &[u8])> + '_> {
+    pub fn iter_live(&self, now_ms: i64) -> Box<dyn Iterator<Item = PairEntries<'_>> + '_> {
         match self {
-            HashValue::Volatile(v) => Box::new(v.iter_live(now_ms)),
+            HashValue::Volatile(v) => Box::new(
+                v.iter_live(now_ms)
+                    .map(|(f, v)| (Entry::Str(f), Entry::Str(v))),
+            ),
             _ => self.iter(),
         }
     }

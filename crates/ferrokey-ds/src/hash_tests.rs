@@ -12,6 +12,25 @@ fn limits(entries: usize, value: usize) -> HashLimits {
 
 const NOW: i64 = 1_000_000;
 
+/// A field's value as bytes (integers formatted back).
+fn get(hash: &HashValue, field: &[u8], now: i64) -> Option<Vec<u8>> {
+    hash.get(field, now).map(|value| value.to_vec())
+}
+
+/// Every stored pair as bytes, in iteration order.
+fn pairs_of(hash: &HashValue) -> Vec<(Vec<u8>, Vec<u8>)> {
+    hash.iter().map(|(f, v)| (f.to_vec(), v.to_vec())).collect()
+}
+
+/// The exact size of a non-empty compact listpack: the entry count and the entries' encodings.
+fn compact_size(listpack: &crate::listpack::CompactListpack) -> usize {
+    2 + listpack.iter().map(|e| e.encoded_len()).sum::<usize>()
+}
+
+fn pair(field: &str, value: &str) -> (Vec<u8>, Vec<u8>) {
+    (field.as_bytes().to_vec(), value.as_bytes().to_vec())
+}
+
 #[test]
 fn listpack_keeps_insertion_order_and_replaces_in_place() {
     let l = HashLimits::default();
@@ -19,12 +38,86 @@ fn listpack_keeps_insertion_order_and_replaces_in_place() {
     assert!(hash.set(b"b", b"1", &l, NOW));
     assert!(hash.set(b"a", b"2", &l, NOW));
     assert!(!hash.set(b"b", b"3", &l, NOW));
-    let pairs: Vec<_> = hash.iter().collect();
-    assert_eq!(pairs, vec![(&b"b"[..], &b"3"[..]), (&b"a"[..], &b"2"[..])]);
+    assert_eq!(pairs_of(&hash), vec![pair("b", "3"), pair("a", "2")]);
     assert!(hash.remove(b"b", NOW));
     assert!(!hash.remove(b"b", NOW));
-    assert_eq!(hash.get(b"a", NOW), Some(&b"2"[..]));
+    assert_eq!(get(&hash, b"a", NOW), Some(b"2".to_vec()));
     assert_eq!(hash.encoding_name(), "listpack");
+}
+
+#[test]
+fn listpack_stores_canonical_integers_as_integers_and_returns_the_written_bytes() {
+    let l = HashLimits::default();
+    let mut hash = HashValue::new();
+    let texts: [&[u8]; 12] = [
+        b"7",
+        b"007",
+        b"-0",
+        b"+1",
+        b"",
+        b"-9223372036854775808",
+        b"9223372036854775807",
+        b"9223372036854775808",
+        b"1.5",
+        b"\x00\xff\r\n",
+        b" 1",
+        b"-4096",
+    ];
+    for (i, text) in texts.iter().enumerate() {
+        hash.set(text, text, &l, NOW);
+        hash.set(format!("k{i}").as_bytes(), text, &l, NOW);
+    }
+    assert_eq!(hash.encoding_name(), "listpack");
+    assert_eq!(hash.len(), 2 * texts.len());
+    for text in texts {
+        assert_eq!(get(&hash, text, NOW).as_deref(), Some(text));
+        assert_eq!(hash.get(text, NOW).map(|v| v.byte_len()), Some(text.len()));
+    }
+    assert_eq!(hash.get(b"7", NOW), Some(Entry::Int(7)));
+    assert_eq!(hash.get(b"007", NOW), Some(Entry::Str(b"007")));
+    assert_eq!(hash.get(b"k5", NOW), Some(Entry::Int(i64::MIN)));
+    // "7" and "007" are different fields; an integer field is found by its text only.
+    assert_eq!(get(&hash, b"07", NOW), None);
+    let HashValue::Listpack(listpack) = &hash else {
+        panic!("not a listpack");
+    };
+    assert_eq!(listpack.len(), 4 * texts.len());
+    assert_eq!(listpack.allocated_bytes(), compact_size(listpack));
+    // Conversion keeps every pair, with its bytes.
+    let before = {
+        let mut pairs = pairs_of(&hash);
+        pairs.sort();
+        pairs
+    };
+    hash.convert_to_hashtable();
+    let mut after = pairs_of(&hash);
+    after.sort();
+    assert_eq!(before, after);
+    assert_eq!(get(&hash, b"007", NOW), Some(b"007".to_vec()));
+}
+
+/// The listpack of `HSET h f1 v1 n 7 f1 -1` (then `HDEL h n`), byte for byte as Valkey 8.1's
+/// DUMP carries it (RDB type 16, listpack-encoded hash), rebuilt from the compact form.
+#[test]
+fn listpack_bytes_match_valkey_dump() {
+    let l = HashLimits::default();
+    let mut hash = HashValue::new();
+    hash.set(b"f1", b"v1", &l, NOW);
+    hash.set(b"n", b"7", &l, NOW);
+    hash.set(b"f1", b"-1", &l, NOW);
+    let HashValue::Listpack(listpack) = &hash else {
+        panic!("not a listpack");
+    };
+    let expected: &[u8] = &[
+        19, 0, 0, 0, 4, 0, 0x82, b'f', b'1', 3, 0xDF, 0xFF, 2, 0x81, b'n', 2, 7, 1, 0xFF,
+    ];
+    assert_eq!(listpack.to_listpack(), expected);
+    hash.remove(b"n", NOW);
+    let HashValue::Listpack(listpack) = &hash else {
+        panic!("not a listpack");
+    };
+    let expected: &[u8] = &[14, 0, 0, 0, 2, 0, 0x82, b'f', b'1', 3, 0xDF, 0xFF, 2, 0xFF];
+    assert_eq!(listpack.to_listpack(), expected);
 }
 
 #[test]
@@ -142,11 +235,11 @@ fn expired_fields_are_hidden_counted_and_overwritten_as_new() {
     assert!(out.created && !out.expired_overwritten);
     let later = NOW + 11;
     assert_eq!(
-        hash.get(b"t", NOW + 10),
-        Some(&b"2"[..]),
+        get(&hash, b"t", NOW + 10),
+        Some(b"2".to_vec()),
         "alive at its own time"
     );
-    assert_eq!(hash.get(b"t", later), None);
+    assert_eq!(get(&hash, b"t", later), None);
     assert_eq!(hash.len(), 2, "stored until reclaimed");
     assert_eq!(hash.live_len(later), 1);
     assert_eq!(hash.iter_live(later).count(), 1);
@@ -200,47 +293,81 @@ fn model_live(model: &Model, field: &[u8], now: i64) -> Option<(Vec<u8>, Option<
         .cloned()
 }
 
+/// Fields that collide often: strings, canonical integers (stored as integer entries) and
+/// texts that only look like integers.
+fn field_of(id: u8) -> Vec<u8> {
+    match id {
+        0..=5 => vec![b'f', id],
+        6..=10 => (i64::from(id) - 8).to_string().into_bytes(),
+        11 => b"02".to_vec(),
+        _ => b"-0".to_vec(),
+    }
+}
+
+fn value_strategy() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
+    use proptest::prelude::*;
+    prop_oneof![
+        proptest::collection::vec(proptest::num::u8::ANY, 0..8),
+        (-5000i64..5000).prop_map(|v| v.to_string().into_bytes()),
+        any::<i64>().prop_map(|v| v.to_string().into_bytes()),
+        proptest::sample::select(vec![&b"007"[..], b"-0", b"+5", b"", b"1e3", b"127", b"128"])
+            .prop_map(<[u8]>::to_vec),
+    ]
+}
+
 proptest::proptest! {
+    /// Against an insertion-ordered model: a listpack reports its pairs in the model's order
+    /// (a replaced value keeps its place, a removal closes the gap), any encoding the same set.
     #[test]
-    fn hash_agrees_with_hashmap(
-        ops in proptest::collection::vec(
-            (0u8..3, 0u8..12, proptest::collection::vec(proptest::num::u8::ANY, 0..8)),
-            0..200,
-        ),
+    fn hash_agrees_with_ordered_model(
+        ops in proptest::collection::vec((0u8..3, 0u8..13, value_strategy()), 0..200),
         entries in 0usize..10,
-        value_limit in 0usize..8,
+        value_limit in 0usize..24,
     ) {
         let l = limits(entries, value_limit);
         let mut hash = HashValue::new();
-        let mut model: HashMap<Vec<u8>, Vec<u8>> = HashMap::new();
+        let mut model: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
         let mut was_hashtable = false;
         for (op, field, value) in ops {
-            let field = vec![b'f', field];
+            let field = field_of(field);
+            let at = model.iter().position(|(f, _)| *f == field);
             match op {
                 0 | 1 => {
                     let created = hash.set(&field, &value, &l, NOW);
-                    proptest::prop_assert_eq!(created, model.insert(field.clone(), value.clone()).is_none());
+                    proptest::prop_assert_eq!(created, at.is_none());
+                    match at {
+                        Some(at) => model[at].1 = value.clone(),
+                        None => model.push((field.clone(), value.clone())),
+                    }
                 }
                 _ => {
-                    proptest::prop_assert_eq!(hash.remove(&field, NOW), model.remove(&field).is_some());
+                    proptest::prop_assert_eq!(hash.remove(&field, NOW), at.is_some());
+                    if let Some(at) = at {
+                        model.remove(at);
+                    }
                 }
             }
-            proptest::prop_assert_eq!(hash.get(&field, NOW), model.get(&field).map(|v| &v[..]));
+            let expected = model.iter().find(|(f, _)| *f == field).map(|(_, v)| v.clone());
+            proptest::prop_assert_eq!(get(&hash, &field, NOW), expected);
             proptest::prop_assert_eq!(hash.len(), model.len());
             let is_hashtable = hash.encoding_name() == "hashtable";
             proptest::prop_assert!(!was_hashtable || is_hashtable);
             was_hashtable = is_hashtable;
-            if !is_hashtable {
+            if let HashValue::Listpack(listpack) = &hash {
                 proptest::prop_assert!(hash.len() <= entries);
-                proptest::prop_assert!(hash.iter().all(|(f, v)| f.len() <= value_limit && v.len() <= value_limit));
+                proptest::prop_assert!(hash
+                    .iter()
+                    .all(|(f, v)| f.byte_len() <= value_limit && v.byte_len() <= value_limit));
+                // Allocated to the byte (an empty listpack holds no allocation).
+                let exact = if model.is_empty() { 0 } else { compact_size(listpack) };
+                proptest::prop_assert_eq!(listpack.allocated_bytes(), exact);
+                proptest::prop_assert_eq!(pairs_of(&hash), model.clone());
             }
         }
-        let mut pairs: Vec<(Vec<u8>, Vec<u8>)> =
-            hash.iter().map(|(f, v)| (f.to_vec(), v.to_vec())).collect();
+        let mut pairs = pairs_of(&hash);
         pairs.sort();
-        let mut expected: Vec<(Vec<u8>, Vec<u8>)> = model.into_iter().collect();
-        expected.sort();
-        proptest::prop_assert_eq!(pairs, expected);
+        model.sort();
+        proptest::prop_assert_eq!(pairs, model);
     }
 
     /// Every field operation with expiry times, against a model of stored fields with their

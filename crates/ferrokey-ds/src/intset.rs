@@ -22,10 +22,16 @@
 //!   fit `set-max-listpack-value`, else a hashtable;
 //! - a listpack gains a member only below the entry limit and within the value limit, else it
 //!   becomes a hashtable. Nothing converts back on removal.
+//!
+//! The listpack encoding is one exactly sized buffer (`CompactListpack`: listpack entry
+//! encodings without the backlens), so a member that is the canonical decimal of an i64 is
+//! stored, and handed out, as an integer (`SetMember::Int`) there too, as Valkey stores it.
 
 use std::collections::HashSet;
 
 use ferrokey_util::number::parse_i64_strict;
+
+use crate::listpack::{CompactListpack, Entry};
 
 /// A sorted set of distinct `i64` values in a compact contiguous encoding.
 #[derive(Clone, PartialEq, Eq)]
@@ -246,8 +252,10 @@ const INTSET_HARD_MAX_ENTRIES: usize = 1 << 30;
 pub enum SetValue {
     IntSet(IntSet),
     /// Members in insertion order (a listpack appends).
-    Listpack(Vec<Box<[u8]>>),
-    HashTable(HashSet<Box<[u8]>>),
+    Listpack(CompactListpack),
+    /// Boxed so the enum is 32 bytes (a table inline would make it 56): every set key's value
+    /// box is then in the 32-byte allocation class rather than the 64-byte one.
+    HashTable(Box<HashSet<Box<[u8]>>>),
 }
 
 /// A member as stored: intset members are integers, the others byte strings.
@@ -255,6 +263,15 @@ pub enum SetValue {
 pub enum SetMember<'a> {
     Int(i64),
     Bytes(&'a [u8]),
+}
+
+impl<'a> From<Entry<'a>> for SetMember<'a> {
+    fn from(entry: Entry<'a>) -> SetMember<'a> {
+        match entry {
+            Entry::Int(value) => SetMember::Int(value),
+            Entry::Str(bytes) => SetMember::Bytes(bytes),
+        }
+    }
 }
 
 impl SetMember<'_> {
@@ -279,9 +296,9 @@ impl SetValue {
         if parse_i64_strict(first_member).is_some() && member_count <= limits.max_intset_entries {
             SetValue::IntSet(IntSet::new())
         } else if member_count <= limits.max_listpack_entries {
-            SetValue::Listpack(Vec::new())
+            SetValue::Listpack(CompactListpack::new())
         } else {
-            SetValue::HashTable(HashSet::with_capacity(member_count))
+            SetValue::HashTable(Box::new(HashSet::with_capacity(member_count)))
         }
     }
 
@@ -321,7 +338,7 @@ impl SetValue {
     pub fn contains(&self, member: &[u8]) -> bool {
         match self {
             SetValue::IntSet(set) => parse_i64_strict(member).is_some_and(|v| set.contains(v)),
-            SetValue::Listpack(members) => members.iter().any(|m| **m == *member),
+            SetValue::Listpack(members) => members.contains(member),
             SetValue::HashTable(members) => members.contains(member),
         }
     }
@@ -346,10 +363,9 @@ impl SetValue {
                     && widest <= limits.max_listpack_value;
                 let len = set.len();
                 if fits_listpack {
-                    let mut members: Vec<Box<[u8]>> = Vec::with_capacity(len + 1);
-                    members.extend(set.iter().map(|v| v.to_string().into_bytes().into()));
-                    members.push(member.into());
-                    *self = SetValue::Listpack(members);
+                    let integers = set.iter().map(Entry::Int);
+                    let entries = integers.chain(std::iter::once(Entry::from_bytes(member)));
+                    *self = SetValue::Listpack(CompactListpack::from_entries(entries));
                 } else {
                     self.convert_to_hashtable(len + 1);
                     self.add(member, limits);
@@ -357,13 +373,13 @@ impl SetValue {
                 true
             }
             SetValue::Listpack(members) => {
-                if members.iter().any(|m| **m == *member) {
+                if members.contains(member) {
                     return false;
                 }
                 if members.len() < limits.max_listpack_entries
                     && member.len() <= limits.max_listpack_value
                 {
-                    members.push(member.into());
+                    members.push_back(member);
                 } else {
                     let len = members.len();
                     self.convert_to_hashtable(len + 1);
@@ -379,13 +395,7 @@ impl SetValue {
     pub fn remove(&mut self, member: &[u8]) -> bool {
         match self {
             SetValue::IntSet(set) => parse_i64_strict(member).is_some_and(|v| set.remove(v)),
-            SetValue::Listpack(members) => match members.iter().position(|m| **m == *member) {
-                Some(at) => {
-                    members.remove(at);
-                    true
-                }
-                None => false,
-            },
+            SetValue::Listpack(members) => members.remove(member),
             SetValue::HashTable(members) => members.remove(member),
         }
     }
@@ -395,13 +405,14 @@ impl SetValue {
     pub fn iter(&self) -> Box<dyn Iterator<Item = SetMember<'_>> + '_> {
         match self {
             SetValue::IntSet(set) => Box::new(set.iter().map(SetMember::Int)),
-            SetValue::Listpack(members) => Box::new(members.iter().map(|m| SetMember::Bytes(m))),
+            SetValue::Listpack(members) => Box::new(members.iter().map(SetMember::from)),
             SetValue::HashTable(members) => Box::new(members.iter().map(|m| SetMember::Bytes(m))),
         }
     }
 
     /// A member chosen by `pick` (given the non-zero length, returns an index reduced modulo
-    /// the length). O(1) for intset/listpack, O(n) for hashtable.
+    /// the length). O(1) for intset, O(n) for listpack (a walk, as Redis's `lpSeek`) and
+    /// hashtable.
     pub fn random_member(&self, pick: impl FnOnce(usize) -> usize) -> Option<SetMember<'_>> {
         let len = self.len();
         if len == 0 {
@@ -410,7 +421,7 @@ impl SetValue {
         let index = pick(len) % len;
         match self {
             SetValue::IntSet(set) => set.get(index).map(SetMember::Int),
-            SetValue::Listpack(members) => members.get(index).map(|m| SetMember::Bytes(m)),
+            SetValue::Listpack(members) => members.get(index).map(SetMember::from),
             SetValue::HashTable(members) => members.iter().nth(index).map(|m| SetMember::Bytes(m)),
         }
     }
@@ -425,265 +436,14 @@ impl SetValue {
             }
             SetValue::Listpack(members) => {
                 let mut table = HashSet::with_capacity(capacity.max(members.len()));
-                table.extend(std::mem::take(members));
+                table.extend(members.iter().map(|m| m.to_vec().into_boxed_slice()));
                 table
             }
         };
-        *self = SetValue::HashTable(members);
+        *self = SetValue::HashTable(Box::new(members));
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn widths_upgrade_and_keep_order() {
-        let mut set = IntSet::new();
-        assert!(set.add(5));
-        assert!(set.add(-3));
-        assert!(!set.add(5));
-        assert_eq!(set.width_bytes(), 2);
-        assert!(set.add(70_000));
-        assert_eq!(set.width_bytes(), 4);
-        assert!(set.add(i64::MIN));
-        assert_eq!(set.width_bytes(), 8);
-        assert_eq!(set.iter().collect::<Vec<_>>(), [i64::MIN, -3, 5, 70_000]);
-        assert_eq!(set.blob_len(), 8 + 4 * 8);
-        assert!(set.remove(i64::MIN));
-        assert_eq!(set.width_bytes(), 8, "width never shrinks");
-        assert!(!set.contains(i64::MIN));
-        assert!(set.contains(70_000));
-        assert_eq!((set.min(), set.max()), (Some(-3), Some(70_000)));
-        assert_eq!(set.random_member(|len| len * 3 + 1), Some(5));
-    }
-
-    #[test]
-    fn wide_values_absent_from_narrow_set() {
-        let mut set = IntSet::new();
-        set.add(1);
-        assert!(!set.contains(1 << 40));
-        assert!(!set.remove(1 << 40));
-        assert_eq!(IntSet::new().random_member(|_| 0), None);
-        assert_eq!(set.get(1), None);
-    }
-
-    #[test]
-    fn boundaries_of_each_width() {
-        let mut set = IntSet::new();
-        for value in [i16::MIN as i64, i16::MAX as i64] {
-            set.add(value);
-        }
-        assert_eq!(set.width_bytes(), 2);
-        set.add(i16::MAX as i64 + 1);
-        assert_eq!(set.width_bytes(), 4);
-        set.add(i32::MIN as i64);
-        assert_eq!(set.width_bytes(), 4);
-        set.add(i32::MAX as i64 + 1);
-        assert_eq!(set.width_bytes(), 8);
-        assert_eq!(
-            set.iter().rev().collect::<Vec<_>>(),
-            [1 << 31, 32768, 32767, -32768, -(1 << 31)]
-        );
-    }
-
-    fn sadd(set: &mut Option<SetValue>, members: &[&[u8]], limits: &SetLimits) {
-        let Some(first) = members.first() else { return };
-        let value = set.get_or_insert_with(|| SetValue::with_hint(first, members.len(), limits));
-        value.convert_for_hint(members.len(), limits);
-        for member in members {
-            value.add(member, limits);
-        }
-    }
-
-    fn encoding_with(limits: &SetLimits, batches: &[Vec<Vec<u8>>]) -> &'static str {
-        let mut set = None;
-        for batch in batches {
-            let refs: Vec<&[u8]> = batch.iter().map(|m| m.as_slice()).collect();
-            sadd(&mut set, &refs, limits);
-        }
-        set.map_or("none", |value| value.encoding_name())
-    }
-
-    fn encoding_after(batches: &[Vec<Vec<u8>>]) -> &'static str {
-        encoding_with(&SetLimits::default(), batches)
-    }
-
-    fn ints(range: std::ops::RangeInclusive<i64>) -> Vec<Vec<u8>> {
-        range.map(|v| v.to_string().into_bytes()).collect()
-    }
-
-    fn one(member: &[u8]) -> Vec<Vec<u8>> {
-        vec![member.to_vec()]
-    }
-
-    /// Each case was run on Valkey 8.1 (`OBJECT ENCODING` after the SADDs).
-    #[test]
-    fn set_encodings_match_valkey() {
-        let long = vec![b'x'; 65];
-        assert_eq!(encoding_after(&[ints(1..=3)]), "intset");
-        assert_eq!(encoding_after(&[ints(1..=3), one(b"a")]), "listpack");
-        assert_eq!(encoding_after(&[one(b"a")]), "listpack");
-        for not_integer in [&b"007"[..], b"-0", b"+1", b"9223372036854775808"] {
-            assert_eq!(encoding_after(&[one(not_integer)]), "listpack");
-        }
-        assert_eq!(encoding_after(&[one(b"9223372036854775807")]), "intset");
-        let one_by_one = |n: i64| (1..=n).map(|v| one(v.to_string().as_bytes())).collect();
-        let mut batches: Vec<Vec<Vec<u8>>> = one_by_one(512);
-        assert_eq!(encoding_after(&batches), "intset");
-        batches.push(one(b"513"));
-        assert_eq!(encoding_after(&batches), "hashtable");
-        let mut batches = one_by_one(127);
-        batches.push(one(b"x"));
-        assert_eq!(encoding_after(&batches), "listpack");
-        batches.push(one(b"y"));
-        assert_eq!(encoding_after(&batches), "hashtable");
-        let mut batches = one_by_one(128);
-        batches.push(one(b"x"));
-        assert_eq!(encoding_after(&batches), "hashtable");
-        assert_eq!(encoding_after(&[ints(1..=129)]), "intset");
-        assert_eq!(encoding_after(&[ints(1..=513)]), "hashtable");
-        assert_eq!(encoding_after(&[one(b"1"), ints(1..=513)]), "hashtable");
-        assert_eq!(
-            encoding_after(&[one(b"1"), vec![b"1".to_vec(); 134]]),
-            "intset"
-        );
-        assert_eq!(
-            encoding_after(&[vec![b"a".to_vec(), long.clone()]]),
-            "hashtable"
-        );
-        assert_eq!(
-            encoding_after(&[one(b"a"), vec![long.clone()]]),
-            "hashtable"
-        );
-        assert_eq!(
-            encoding_after(&[one(b"1"), vec![long.clone()]]),
-            "hashtable"
-        );
-        assert_eq!(encoding_after(&[vec![long]]), "hashtable");
-    }
-
-    /// Valkey 8.1 with lowered limits (CONFIG SET before each case).
-    #[test]
-    fn set_encodings_with_lowered_limits_match_valkey() {
-        let defaults = SetLimits::default();
-        let short_values = SetLimits {
-            max_listpack_value: 4,
-            ..defaults
-        };
-        assert_eq!(
-            encoding_with(&short_values, &[one(b"-100"), one(b"a")]),
-            "listpack"
-        );
-        assert_eq!(
-            encoding_with(&short_values, &[one(b"-1000"), one(b"a")]),
-            "hashtable"
-        );
-        assert_eq!(
-            encoding_with(&short_values, &[one(b"5"), one(b"abcde")]),
-            "hashtable"
-        );
-        let no_intset = SetLimits {
-            max_intset_entries: 0,
-            ..defaults
-        };
-        assert_eq!(encoding_with(&no_intset, &[one(b"1")]), "listpack");
-        let no_listpack = SetLimits {
-            max_listpack_entries: 0,
-            ..defaults
-        };
-        assert_eq!(encoding_with(&no_listpack, &[one(b"a")]), "hashtable");
-        assert_eq!(
-            encoding_with(&no_listpack, &[one(b"1"), one(b"2")]),
-            "intset"
-        );
-    }
-
-    #[test]
-    fn set_value_membership_across_encodings() {
-        let limits = SetLimits::default();
-        let mut set = SetValue::with_hint(b"10", 1, &limits);
-        assert!(set.add(b"10", &limits));
-        assert!(!set.add(b"10", &limits));
-        assert!(set.contains(b"10") && !set.contains(b"010"));
-        assert!(set.add(b"abc", &limits));
-        assert_eq!(set.encoding_name(), "listpack");
-        assert!(set.contains(b"10"));
-        assert!(set.remove(b"abc"));
-        assert_eq!(set.encoding_name(), "listpack", "no conversion back");
-        let members: Vec<Vec<u8>> = set.iter().map(|m| m.to_bytes()).collect();
-        assert_eq!(members, [b"10".to_vec()]);
-        assert_eq!(set.random_member(|len| len), Some(SetMember::Bytes(b"10")));
-    }
-
-    use proptest::prelude::Strategy as _;
-
-    fn value_strategy() -> impl proptest::strategy::Strategy<Value = i64> {
-        use proptest::prelude::*;
-        prop_oneof![
-            -40i64..40,
-            any::<i16>().prop_map(i64::from),
-            any::<i32>().prop_map(i64::from),
-            any::<i64>(),
-        ]
-    }
-
-    proptest::proptest! {
-        #[test]
-        fn intset_agrees_with_btreeset(
-            ops in proptest::collection::vec((proptest::bool::ANY, value_strategy()), 0..200),
-        ) {
-            let mut set = IntSet::new();
-            let mut model = std::collections::BTreeSet::new();
-            for (add, value) in ops {
-                if add {
-                    proptest::prop_assert_eq!(set.add(value), model.insert(value));
-                } else {
-                    proptest::prop_assert_eq!(set.remove(value), model.remove(&value));
-                }
-                proptest::prop_assert_eq!(set.contains(value), model.contains(&value));
-            }
-            let widest = model.iter().map(|&v| width_for(v)).max().unwrap_or(2);
-            proptest::prop_assert!(set.width_bytes() >= widest);
-            proptest::prop_assert!(set.iter().eq(model.iter().copied()));
-            proptest::prop_assert_eq!(set.len(), model.len());
-            proptest::prop_assert_eq!(set.blob_len(), 8 + set.len() * set.width_bytes());
-        }
-
-        #[test]
-        fn set_value_agrees_with_hashset(
-            batches in proptest::collection::vec(
-                proptest::collection::vec(
-                    proptest::prop_oneof![
-                        (-300i64..300).prop_map(|v| v.to_string().into_bytes()),
-                        proptest::collection::vec(b'a'..b'e', 0..3),
-                        proptest::collection::vec(b'x'..=b'x', 60..70),
-                    ],
-                    1..20,
-                ),
-                0..40,
-            ),
-            removals in proptest::collection::vec(-300i64..300, 0..40),
-        ) {
-            let limits = SetLimits { max_intset_entries: 60, max_listpack_entries: 30, ..SetLimits::default() };
-            let mut set = None;
-            let mut model = HashSet::new();
-            for batch in &batches {
-                let refs: Vec<&[u8]> = batch.iter().map(|m| m.as_slice()).collect();
-                sadd(&mut set, &refs, &limits);
-                model.extend(batch.iter().cloned());
-            }
-            let Some(mut set) = set else { return Ok(()) };
-            for value in removals {
-                let member = value.to_string().into_bytes();
-                proptest::prop_assert_eq!(set.remove(&member), model.remove(&member));
-            }
-            proptest::prop_assert_eq!(set.len(), model.len());
-            let members: HashSet<Vec<u8>> = set.iter().map(|m| m.to_bytes()).collect();
-            proptest::prop_assert_eq!(&members, &model);
-            for member in &model {
-                proptest::prop_assert!(set.contains(member));
-            }
-        }
-    }
-}
+#[path = "intset_tests.rs"]
+mod tests;

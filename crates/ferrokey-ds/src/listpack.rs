@@ -11,12 +11,19 @@
 //! A value whose bytes are the canonical decimal of an i64 (as `string2ll`
 //! accepts) is stored as an integer in the smallest fitting width.
 //!
+//! [`CompactListpack`] (in `listpack/compact.rs`), the small hashes' and sets' buffer, stores
+//! the same entry encodings without the backlens and the listpack header, in an allocation of
+//! exactly its size; both share this module's codec.
+//!
 //! Invariants: `buf` always holds a well-formed listpack built by this module,
 //! `count` is the exact number of entries, and the header mirrors both.  Byte
 //! offsets computed here are derived only from that layout, never from callers;
 //! caller-supplied indices are bounds-checked.
 
 use ferrokey_util::number::parse_i64_strict;
+
+mod compact;
+pub use compact::{CompactListpack, Entries, Pairs};
 
 const HEADER_SIZE: usize = 6;
 const EOF_BYTE: u8 = 0xFF;
@@ -35,6 +42,50 @@ pub enum Entry<'a> {
 }
 
 impl<'a> Entry<'a> {
+    /// How a listpack stores `value`: an integer when its bytes are the canonical decimal of an
+    /// i64 (`string2ll`), so the integer formats back to exactly the same bytes.
+    pub fn from_bytes(value: &'a [u8]) -> Entry<'a> {
+        match parse_i64_strict(value) {
+            Some(int) => Entry::Int(int),
+            None => Entry::Str(value),
+        }
+    }
+
+    /// The element's bytes, borrowed from the listpack for strings and formatted into `buf`
+    /// for integers; unlike `as_bytes`, the result outlives this `Entry` value.
+    pub fn into_bytes<'b>(self, buf: &'b mut [u8; INT_BUF_LEN]) -> &'b [u8]
+    where
+        'a: 'b,
+    {
+        match self {
+            Entry::Str(bytes) => bytes,
+            Entry::Int(value) => format_i64(value, buf),
+        }
+    }
+
+    /// Length of the element's bytes (an integer's decimal form, sign included).
+    pub fn byte_len(&self) -> usize {
+        match *self {
+            Entry::Str(bytes) => bytes.len(),
+            Entry::Int(value) => format_i64(value, &mut [0u8; INT_BUF_LEN]).len(),
+        }
+    }
+
+    /// Bytes of the element's encoding and payload (what a listpack entry holds besides its
+    /// backlen).
+    pub fn encoded_len(&self) -> usize {
+        match *self {
+            Entry::Int(int) => int_encoded_len(int),
+            Entry::Str(bytes) => str_header_len(bytes.len()) + bytes.len(),
+        }
+    }
+
+    /// Bytes the element takes in a listpack: encoding, payload and backlen.
+    fn stored_size(&self) -> usize {
+        let encoded = self.encoded_len();
+        encoded + backlen_size(encoded)
+    }
+
     /// The element's bytes; integers are formatted into `buf`.
     pub fn as_bytes<'b>(&'b self, buf: &'b mut [u8; INT_BUF_LEN]) -> &'b [u8] {
         match *self {
@@ -78,11 +129,7 @@ pub fn format_i64(value: i64, buf: &mut [u8; INT_BUF_LEN]) -> &[u8] {
 /// Bytes needed to store `value` as an entry (encoding, payload, backlen);
 /// the same figure Redis's listpack would use.
 pub fn entry_size(value: &[u8]) -> usize {
-    let encoded = match parse_i64_strict(value) {
-        Some(int) => int_encoded_len(int),
-        None => str_header_len(value.len()) + value.len(),
-    };
-    encoded + backlen_size(encoded)
+    Entry::from_bytes(value).stored_size()
 }
 
 fn int_encoded_len(value: i64) -> usize {
@@ -118,70 +165,147 @@ fn backlen_size(encoded_len: usize) -> usize {
 
 /// Appends one complete entry (encoding, payload, backlen) for `value`.
 fn encode_entry(value: &[u8], out: &mut Vec<u8>) {
+    let entry = Entry::from_bytes(value);
     let start = out.len();
-    match parse_i64_strict(value) {
-        Some(int) => encode_int(int, out),
-        None => {
-            let len = value.len();
-            if len < 64 {
-                out.push(0x80 | len as u8);
-            } else if len < 4096 {
-                out.push(0xE0 | (len >> 8) as u8);
-                out.push((len & 0xFF) as u8);
-            } else {
-                out.push(0xF0);
-                // Listpacks cap strings at u32; larger values belong in plain nodes.
-                let len32 = u32::try_from(len).unwrap_or(u32::MAX);
-                out.extend_from_slice(&len32.to_le_bytes());
-            }
-            out.extend_from_slice(value);
-        }
-    }
-    encode_backlen(out.len() - start, out);
+    out.resize(start + entry.stored_size(), 0);
+    write_entry(entry, &mut out[start..]);
 }
 
-fn encode_int(value: i64, out: &mut Vec<u8>) {
+/// Writes `entry` (encoding, payload, backlen) at the start of `out`, which holds at least
+/// `entry.stored_size()` bytes; returns that size.
+fn write_entry(entry: Entry<'_>, out: &mut [u8]) -> usize {
+    let encoded_len = write_encoded(entry, out);
+    encoded_len + write_backlen(encoded_len, &mut out[encoded_len..])
+}
+
+/// Writes `entry`'s encoding and payload (no backlen) at the start of `out`, which holds at
+/// least `entry.encoded_len()` bytes; returns that size.
+fn write_encoded(entry: Entry<'_>, out: &mut [u8]) -> usize {
+    match entry {
+        Entry::Int(int) => write_int(int, out),
+        Entry::Str(value) => {
+            let header = write_str_header(value.len(), out);
+            out[header..header + value.len()].copy_from_slice(value);
+            header + value.len()
+        }
+    }
+}
+
+/// Writes the encoding byte(s) of a string of `len` bytes; returns how many (1, 2 or 5).
+fn write_str_header(len: usize, out: &mut [u8]) -> usize {
+    if len < 64 {
+        out[0] = 0x80 | len as u8;
+        1
+    } else if len < 4096 {
+        out[0] = 0xE0 | (len >> 8) as u8;
+        out[1] = (len & 0xFF) as u8;
+        2
+    } else {
+        out[0] = 0xF0;
+        // Listpacks cap strings at u32; larger values belong in plain nodes.
+        let len32 = u32::try_from(len).unwrap_or(u32::MAX);
+        out[1..5].copy_from_slice(&len32.to_le_bytes());
+        5
+    }
+}
+
+/// Writes the encoding byte(s) and payload of an integer; returns how many bytes.
+fn write_int(value: i64, out: &mut [u8]) -> usize {
     let bytes = value.to_le_bytes();
-    match int_encoded_len(value) {
-        1 => out.push(value as u8),
+    let len = int_encoded_len(value);
+    match len {
+        1 => out[0] = value as u8,
         2 => {
             // 13-bit two's complement: the top 5 bits ride in the encoding byte.
             let unsigned = (value as u64) & 0x1FFF;
-            out.push(0xC0 | (unsigned >> 8) as u8);
-            out.push((unsigned & 0xFF) as u8);
-        }
-        3 => {
-            out.push(0xF1);
-            out.extend_from_slice(&bytes[..2]);
-        }
-        4 => {
-            out.push(0xF2);
-            out.extend_from_slice(&bytes[..3]);
-        }
-        5 => {
-            out.push(0xF3);
-            out.extend_from_slice(&bytes[..4]);
+            out[0] = 0xC0 | (unsigned >> 8) as u8;
+            out[1] = (unsigned & 0xFF) as u8;
         }
         _ => {
-            out.push(0xF4);
-            out.extend_from_slice(&bytes);
+            out[0] = match len {
+                3 => 0xF1,
+                4 => 0xF2,
+                5 => 0xF3,
+                _ => 0xF4,
+            };
+            out[1..len].copy_from_slice(&bytes[..len - 1]);
         }
     }
+    len
 }
 
 /// Writes `len` in 7-bit groups, most significant first; every byte but the
 /// first carries the 0x80 continuation flag so a right-to-left reader knows
-/// when to stop.
-fn encode_backlen(len: usize, out: &mut Vec<u8>) {
+/// when to stop.  Returns how many bytes.
+fn write_backlen(len: usize, out: &mut [u8]) -> usize {
     let groups = backlen_size(len);
-    for group in (0..groups).rev() {
+    for (slot, group) in out.iter_mut().zip((0..groups).rev()) {
         let bits = ((len >> (7 * group)) & 0x7F) as u8;
-        out.push(if group == groups - 1 {
+        *slot = if group == groups - 1 {
             bits
         } else {
             bits | 0x80
-        });
+        };
     }
+    groups
+}
+
+/// How a splice lays entries out and makes room for them.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Layout {
+    /// Listpack entries (with backlens) and modest headroom (an eighth), for list nodes that
+    /// keep growing at their ends.
+    ListNode,
+    /// Entries without backlens in exactly the bytes they need (`CompactListpack`): the
+    /// allocator's size classes are the only slack.
+    Compact,
+}
+
+/// Replaces the bytes `range` of a well-formed buffer with the encodings of `entries`, moving
+/// the tail once.  The header is left for the caller to update.
+fn splice_entries(
+    buf: &mut Vec<u8>,
+    range: std::ops::Range<usize>,
+    entries: &[Entry<'_>],
+    layout: Layout,
+) {
+    let size = match layout {
+        Layout::ListNode => Entry::stored_size,
+        Layout::Compact => Entry::encoded_len,
+    };
+    let added: usize = entries.iter().map(size).sum();
+    let removed = range.end - range.start;
+    let old_len = buf.len();
+    if added > removed {
+        let extra = added - removed;
+        if buf.capacity() - old_len < extra {
+            match layout {
+                Layout::ListNode => buf.reserve_exact(extra + old_len / 8),
+                Layout::Compact => buf.reserve_exact(extra),
+            }
+        }
+        buf.resize(old_len + extra, 0);
+        buf.copy_within(range.end..old_len, range.start + added);
+    } else if added < removed {
+        buf.copy_within(range.end..old_len, range.start + added);
+        buf.truncate(old_len - (removed - added));
+    }
+    let write = match layout {
+        Layout::ListNode => write_entry,
+        Layout::Compact => write_encoded,
+    };
+    let mut at = range.start;
+    for &entry in entries {
+        at += write(entry, &mut buf[at..]);
+    }
+}
+
+/// Writes the header of a buffer holding `count` entries.
+fn write_header(buf: &mut [u8], count: usize) {
+    let total = u32::try_from(buf.len()).unwrap_or(u32::MAX);
+    buf[..4].copy_from_slice(&total.to_le_bytes());
+    let count = count.min(COUNT_UNKNOWN) as u16;
+    buf[4..6].copy_from_slice(&count.to_le_bytes());
 }
 
 /// A decoded entry: the value plus the size of encoding+payload.
@@ -202,6 +326,21 @@ fn le_signed(bytes: &[u8]) -> i64 {
     let shift = 64 - 8 * bytes.len() as u32;
     // Shift up then arithmetic-shift down to sign-extend the narrow value.
     (i64::from_le_bytes(wide) << shift) >> shift
+}
+
+/// Size of the encoding and payload of the entry at `offset` of a well-formed buffer. The
+/// 7-bit integer and short string encodings, which small hashes and sets are mostly made of,
+/// are sized from their first byte alone.
+#[inline]
+fn encoded_len_at(buf: &[u8], offset: usize) -> usize {
+    let first = buf[offset];
+    if first < 0x80 {
+        1
+    } else if first < 0xC0 {
+        usize::from(first & 0x3F) + 1
+    } else {
+        decode_at(buf, offset).encoded_len
+    }
 }
 
 /// Decodes the entry starting at `offset` of a well-formed buffer.
@@ -335,10 +474,7 @@ impl Listpack {
     }
 
     fn sync_header(&mut self) {
-        let total = u32::try_from(self.buf.len()).unwrap_or(u32::MAX);
-        self.buf[..4].copy_from_slice(&total.to_le_bytes());
-        let count = self.count.min(COUNT_UNKNOWN) as u16;
-        self.buf[4..6].copy_from_slice(&count.to_le_bytes());
+        write_header(&mut self.buf, self.count);
     }
 
     /// Offset of the terminator byte.
@@ -416,10 +552,8 @@ impl Listpack {
     }
 
     fn insert_at_offset(&mut self, offset: usize, value: &[u8]) {
-        let mut encoded = Vec::with_capacity(entry_size(value));
-        encode_entry(value, &mut encoded);
-        self.reserve_for(encoded.len());
-        self.buf.splice(offset..offset, encoded);
+        let entry = [Entry::from_bytes(value)];
+        splice_entries(&mut self.buf, offset..offset, &entry, Layout::ListNode);
         self.count += 1;
         self.sync_header();
     }
@@ -462,10 +596,13 @@ impl Listpack {
         };
         let offset = self.offset_of(index);
         let old_len = decode_at(&self.buf, offset).total_len();
-        let mut encoded = Vec::with_capacity(entry_size(value));
-        encode_entry(value, &mut encoded);
-        self.reserve_for(encoded.len().saturating_sub(old_len));
-        self.buf.splice(offset..offset + old_len, encoded);
+        let entry = [Entry::from_bytes(value)];
+        splice_entries(
+            &mut self.buf,
+            offset..offset + old_len,
+            &entry,
+            Layout::ListNode,
+        );
         self.sync_header();
         true
     }

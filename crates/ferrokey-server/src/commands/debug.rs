@@ -523,8 +523,8 @@ fn mix_value(digest: &mut Digest, entry: &Entry) {
         Value::Hash(hash) => {
             for (field, value) in hash.iter() {
                 let mut pair: Digest = [0; 20];
-                digest_ops::mix(&mut pair, field);
-                digest_ops::mix(&mut pair, value);
+                digest_ops::mix(&mut pair, field.into_bytes(&mut tmp));
+                digest_ops::mix(&mut pair, value.into_bytes(&mut tmp));
                 digest_ops::xor(digest, &pair);
             }
         }

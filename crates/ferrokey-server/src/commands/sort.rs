@@ -452,7 +452,9 @@ fn with_pattern_value<R>(
     let now_ms = ctx.now_ms;
     let (out, found) = ctx.find_typed(&key, true, Some);
     let bytes = match (found, field) {
-        (Found::Value(Value::Hash(hash)), Some(field)) => hash.get(field, now_ms),
+        (Found::Value(Value::Hash(hash)), Some(field)) => hash
+            .get(field, now_ms)
+            .map(|value| value.into_bytes(&mut tmp)),
         (Found::Value(value), None) => value.string_bytes(&mut tmp),
         _ => None,
     };

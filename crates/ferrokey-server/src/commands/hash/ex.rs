@@ -28,7 +28,9 @@
 use ferrokey_ds::hash::{ExpireConditions, ExpireOutcome, FieldExpiry, HashValue, PersistOutcome};
 
 use super::ttl::{expire_time_arg, numfields_matches, parse_numfields};
-use super::{effect, find, limits, raise_del_if, settle_after_write, Found, NUMFIELDS_MISMATCH};
+use super::{
+    bulk_entry, effect, find, limits, raise_del_if, settle_after_write, Found, NUMFIELDS_MISMATCH,
+};
 use crate::commands::{err, Ctx};
 use crate::keyspace::value::Value;
 use crate::notify::class;
@@ -184,7 +186,7 @@ pub(super) fn hgetex(ctx: &mut Ctx) {
     let mut changed: Vec<&[u8]> = Vec::new();
     for &field in fields {
         match hash.get(field, now) {
-            Some(value) => out.bulk(value),
+            Some(value) => bulk_entry(out, value),
             None => out.null(),
         }
         let done = match action {
@@ -403,7 +405,7 @@ pub(super) fn hgetdel(ctx: &mut Ctx) {
     for field in fields {
         // Once the last field went, the key is gone: later fields read as missing.
         match hash.get(field, now) {
-            Some(value) => out.bulk(value),
+            Some(value) => bulk_entry(out, value),
             None => out.null(),
         }
         if hash.remove(field, now) {

@@ -32,7 +32,8 @@ mod ex;
 mod random_scan;
 mod ttl;
 
-use ferrokey_ds::hash::{FieldExpiry, HashLimits, HashValue, SetOutcome};
+use ferrokey_ds::hash::{Entry, FieldExpiry, HashLimits, HashValue, PairEntries, SetOutcome};
+use ferrokey_ds::listpack::INT_BUF_LEN;
 use ferrokey_resp::ReplyBuf;
 use ferrokey_util::long_double::LongDouble;
 
@@ -75,8 +76,8 @@ pub const COMMANDS: &[Binding] = &[
 
 type Found<'a> = super::Found<'a, HashValue>;
 
-/// A field and its value, borrowed from a hash.
-type PairRef<'h> = (&'h [u8], &'h [u8]);
+/// A field and its value, borrowed from a hash (a listpack hands integers out as integers).
+type PairRef<'h> = PairEntries<'h>;
 
 /// The error of the field-expiry commands when FIELDS is missing or its count is wrong.
 const NUMFIELDS_MISMATCH: &str =
@@ -101,6 +102,15 @@ fn limits(ctx: &Ctx) -> HashLimits {
 
 fn int_reply(out: &mut ReplyBuf, n: usize) {
     out.int(i64::try_from(n).unwrap_or(i64::MAX));
+}
+
+/// Replies with a field or value as a bulk string (an integer entry in its decimal form, which
+/// is the text that was stored).
+fn bulk_entry(out: &mut ReplyBuf, entry: Entry) {
+    match entry {
+        Entry::Int(value) => out.bulk_int(value),
+        Entry::Str(bytes) => out.bulk(bytes),
+    }
 }
 
 /// Lists or unlists `key` in its shard's `VolatileHashes`, to match whether its hash now has
@@ -344,7 +354,7 @@ fn hincrby(ctx: &mut Ctx) {
         Found::Missing => (0, None, false),
         Found::Value(hash) => match hash.get_with_expiry(field, now) {
             None => (0, None, hash.has_volatile_fields()),
-            Some((text, expiry)) => match parse_i64(text) {
+            Some((text, expiry)) => match parse_i64(text.into_bytes(&mut [0u8; INT_BUF_LEN])) {
                 Some(n) => (n, expiry, hash.has_volatile_fields()),
                 None => return out.error("ERR hash value is not an integer"),
             },
@@ -382,10 +392,12 @@ fn hincrbyfloat(ctx: &mut Ctx) {
         Found::Missing => (LongDouble::ZERO, None),
         Found::Value(hash) => match hash.get_with_expiry(field, now) {
             None => (LongDouble::ZERO, None),
-            Some((text, expiry)) => match LongDouble::parse(text) {
-                Some(value) => (value, expiry),
-                None => return out.error("ERR hash value is not a float"),
-            },
+            Some((text, expiry)) => {
+                match LongDouble::parse(text.into_bytes(&mut [0u8; INT_BUF_LEN])) {
+                    Some(value) => (value, expiry),
+                    None => return out.error("ERR hash value is not a float"),
+                }
+            }
         },
     };
     let Some(result) = current.checked_add(increment) else {
@@ -411,7 +423,7 @@ fn hget(ctx: &mut Ctx) {
         Found::WrongType => out.error(err::WRONGTYPE),
         Found::Missing => out.null(),
         Found::Value(hash) => match hash.get(field, now) {
-            Some(value) => out.bulk(value),
+            Some(value) => bulk_entry(out, value),
             None => out.null(),
         },
     }
@@ -431,7 +443,7 @@ fn hmget(ctx: &mut Ctx) {
     out.array(fields.len());
     for field in fields {
         match hash.as_ref().and_then(|h| h.get(field, now)) {
-            Some(value) => out.bulk(value),
+            Some(value) => bulk_entry(out, value),
             None => out.null(),
         }
     }
@@ -466,7 +478,10 @@ fn hstrlen(ctx: &mut Ctx) {
     match found {
         Found::WrongType => out.error(err::WRONGTYPE),
         Found::Missing => out.int(0),
-        Found::Value(hash) => int_reply(out, hash.get(field, now).map_or(0, <[u8]>::len)),
+        Found::Value(hash) => int_reply(
+            out,
+            hash.get(field, now).map_or(0, |value| value.byte_len()),
+        ),
     }
 }
 
@@ -496,10 +511,10 @@ fn reply_whole(ctx: &mut Ctx, parts: Parts) {
     }
     for (field, value) in hash.iter_live(now) {
         if parts != Parts::Values {
-            out.bulk(field);
+            bulk_entry(out, field);
         }
         if parts != Parts::Fields {
-            out.bulk(value);
+            bulk_entry(out, value);
         }
     }
 }

@@ -4,11 +4,12 @@
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
 
-use ferrokey_ds::hash::HashValue;
+use ferrokey_ds::hash::{HashValue, PairEntries};
+use ferrokey_ds::listpack::INT_BUF_LEN;
 use ferrokey_resp::ReplyBuf;
 use rand::Rng;
 
-use super::{find, Found, PairRef};
+use super::{bulk_entry, find, Found, PairRef};
 use crate::commands::{err, parse_i64, Ctx};
 use crate::util::eq_ic;
 
@@ -20,7 +21,7 @@ const OUTSIDE_SYMMETRIC_RANGE: &str =
 fn reply_pairs<'h>(
     out: &mut ReplyBuf,
     len: usize,
-    pairs: impl Iterator<Item = (&'h [u8], &'h [u8])>,
+    pairs: impl Iterator<Item = PairEntries<'h>>,
     withvalues: bool,
 ) {
     let nested = withvalues && out.is_resp3();
@@ -33,9 +34,9 @@ fn reply_pairs<'h>(
         if nested {
             out.array(2);
         }
-        out.bulk(field);
+        bulk_entry(out, field);
         if withvalues {
-            out.bulk(value);
+            bulk_entry(out, value);
         }
     }
 }
@@ -53,7 +54,7 @@ pub(super) fn hrandfield(ctx: &mut Ctx) {
                 let len = hash.live_len(now);
                 let pick = (len > 0).then(|| rand::thread_rng().gen_range(0..len));
                 match pick.and_then(|index| hash.iter_live(now).nth(index)) {
-                    Some((field, _)) => out.bulk(field),
+                    Some((field, _)) => bulk_entry(out, field),
                     None => out.null(),
                 }
             }
@@ -119,23 +120,23 @@ pub(super) fn hashtable_scan_step(
     now_ms: i64,
 ) -> (u64, Vec<PairRef<'_>>) {
     let batch = count.max(hash.len() / 256).max(1);
-    let mut candidates: Vec<(u64, &[u8], &[u8])> = hash
+    let mut candidates: Vec<(u64, PairRef)> = hash
         .iter_live(now_ms)
         .filter_map(|(field, value)| {
-            let position = scan_position(field);
-            (position >= cursor).then_some((position, field, value))
+            let position = scan_position(field.into_bytes(&mut [0u8; INT_BUF_LEN]));
+            (position >= cursor).then_some((position, (field, value)))
         })
         .collect();
-    candidates.sort_unstable_by_key(|(position, _, _)| *position);
+    candidates.sort_unstable_by_key(|(position, _)| *position);
     let mut taken = batch.min(candidates.len());
-    if let Some(&(last, _, _)) = taken.checked_sub(1).and_then(|i| candidates.get(i)) {
-        while candidates.get(taken).is_some_and(|(p, _, _)| *p == last) {
+    if let Some(&(last, _)) = taken.checked_sub(1).and_then(|i| candidates.get(i)) {
+        while candidates.get(taken).is_some_and(|(p, _)| *p == last) {
             taken += 1;
         }
     }
-    let next = candidates.get(taken).map_or(0, |(p, _, _)| *p);
+    let next = candidates.get(taken).map_or(0, |(p, _)| *p);
     candidates.truncate(taken);
-    let pairs = candidates.into_iter().map(|(_, f, v)| (f, v)).collect();
+    let pairs = candidates.into_iter().map(|(_, pair)| pair).collect();
     (next, pairs)
 }
 
@@ -192,7 +193,10 @@ pub(super) fn hscan(ctx: &mut Ctx) {
         HashValue::Listpack(_) => (0, hash.iter_live(now).collect()),
     };
     let matches = |field: &[u8]| pattern.as_ref().is_none_or(|p| p.matches(field));
-    let pairs: Vec<PairRef> = pairs.into_iter().filter(|(f, _)| matches(f)).collect();
+    let pairs: Vec<PairRef> = pairs
+        .into_iter()
+        .filter(|(f, _)| matches(f.into_bytes(&mut [0u8; INT_BUF_LEN])))
+        .collect();
     out.array(2);
     out.bulk(next.to_string().as_bytes());
     out.array(if novalues {
@@ -201,9 +205,9 @@ pub(super) fn hscan(ctx: &mut Ctx) {
         pairs.len() * 2
     });
     for (field, value) in pairs {
-        out.bulk(field);
+        bulk_entry(out, field);
         if !novalues {
-            out.bulk(value);
+            bulk_entry(out, value);
         }
     }
 }

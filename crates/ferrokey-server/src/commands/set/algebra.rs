@@ -11,6 +11,7 @@
 use std::collections::HashMap;
 
 use ferrokey_ds::intset::{IntSet, SetLimits, SetMember, SetValue};
+use ferrokey_ds::listpack::{CompactListpack, Entry};
 use ferrokey_resp::ReplyBuf;
 use ferrokey_util::number::parse_i64_strict;
 
@@ -106,12 +107,13 @@ fn maybe_convert_to_intset(set: &mut SetValue, limits: &SetLimits) {
         return;
     }
     let mut ints = IntSet::new();
+    // A listpack stores exactly the members `string2ll` accepts as integer entries.
     for member in members.iter() {
-        match parse_i64_strict(member) {
-            Some(value) => {
+        match member {
+            Entry::Int(value) => {
                 ints.add(value);
             }
-            None => return,
+            Entry::Str(_) => return,
         }
     }
     *set = SetValue::IntSet(ints);
@@ -148,7 +150,7 @@ fn intersect(
         .collect();
     let mut result = match first {
         SetValue::IntSet(_) => SetValue::IntSet(IntSet::new()),
-        _ => SetValue::Listpack(Vec::new()),
+        _ => SetValue::Listpack(CompactListpack::new()),
     };
     let deferred = matches!(mode, InterMode::Reply).then(|| out.deferred_set());
     let mut cardinality = 0usize;
