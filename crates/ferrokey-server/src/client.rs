@@ -102,6 +102,8 @@ pub struct ClientHandle {
     pub blocked: Mutex<Option<Arc<Waiter>>>,
     /// Subscriptions and pending pub/sub output.
     pub pubsub: crate::pubsub::ClientPubSub,
+    /// Client-side caching mode (CLIENT TRACKING).
+    pub tracking: crate::tracking::ClientTracking,
     killed: AtomicBool,
     /// Wakes the task out of a write that a client that stopped reading would never finish.
     kill_signal: tokio::sync::Notify,
@@ -193,6 +195,7 @@ impl ClientRegistry {
             watched_key_count: AtomicU64::new(0),
             blocked: Mutex::new(None),
             pubsub: Default::default(),
+            tracking: Default::default(),
             killed: AtomicBool::new(false),
             kill_signal: tokio::sync::Notify::new(),
             push_tx,
@@ -211,6 +214,11 @@ impl ClientRegistry {
 
     pub fn len(&self) -> usize {
         self.clients.lock().len()
+    }
+
+    /// The client with this id, if connected.
+    pub fn get(&self, id: u64) -> Option<Arc<ClientHandle>> {
+        self.clients.lock().get(&id).cloned()
     }
 
     /// A snapshot of every client, in id order.
@@ -269,6 +277,8 @@ pub struct ClientState {
     pub deferred_unwatch: Option<ClientWatch>,
     /// A command held by CLIENT PAUSE, run once the pause ends.
     pub postponed: Option<Vec<Vec<u8>>>,
+    /// CLIENT CACHING was given: the next command (or transaction) counts for OPTIN/OPTOUT.
+    pub tracking_caching: bool,
 }
 
 /// A transaction being queued (between MULTI and EXEC).
@@ -330,6 +340,7 @@ impl ClientState {
             watch: None,
             deferred_unwatch: None,
             postponed: None,
+            tracking_caching: false,
         }
     }
 

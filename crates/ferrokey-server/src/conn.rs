@@ -140,6 +140,11 @@ pub async fn serve<S>(
             Stats::add(&server.stats.client_query_buffer_limit_disconnections, 1);
             break;
         }
+        if server.tracking.any() {
+            // BCAST invalidations of the keys this batch changed follow its replies.
+            crate::tracking::flush_broadcasts(&server, Some(handle.id));
+            handle.pubsub.append_deferred(&mut out);
+        }
         if flush(&server, &mut stream, &mut out, &handle)
             .await
             .is_err()
@@ -156,6 +161,7 @@ pub async fn serve<S>(
     }
     crate::pubsub::unsubscribe_all(&server, &handle);
     take_postponed(&server, &mut client);
+    crate::tracking::disable(&server, &handle);
     let _ = stream.shutdown().await;
     crate::commands::transaction::reset_transaction(&server, &mut client);
     server.clients.unregister(handle.id);
@@ -270,6 +276,7 @@ async fn wait_unblocked<S: AsyncRead + AsyncWrite + Unpin>(
         }
     }
     crate::commands::blocking::finish_wait(server, client, &waiter, end, out);
+    handle.pubsub.append_deferred(out);
     open && !handle.is_killed()
 }
 
@@ -280,6 +287,7 @@ fn run_postponed(server: &Server, client: &mut ClientState, out: &mut ReplyBuf) 
     };
     let args: SmallVec<[&[u8]; 8]> = args.iter().map(Vec::as_slice).collect();
     dispatch::execute(server, client, &args, out);
+    client.handle.pubsub.append_deferred(out);
     if client.protocol != out.protocol() {
         out.set_protocol(client.protocol);
     }

@@ -30,6 +30,7 @@ pub fn execute(server: &Server, client: &mut ClientState, args: &[&[u8]], out: &
         // Held by CLIENT PAUSE: it runs (and counts) later.
         return;
     }
+    crate::tracking::update_caching_after(client, args);
     if let Some(watch) = client.deferred_unwatch.take() {
         crate::commands::transaction::release_watch(server, &watch);
         client.handle.watched_key_count.store(0, Ordering::Relaxed);
@@ -300,6 +301,13 @@ pub fn run_locked<'k>(
     let reply_start = out.len();
     let started = client.pipeline_clock.take().unwrap_or_else(Instant::now);
     let effects_start = effects.len();
+    // Found before the handler runs, while a key that can only be deleted still shows whether
+    // it existed.
+    let written = if entry.spec.is_write() && (server.watch.any() || server.tracking.any()) {
+        written_keys(server, locks, entry.spec, args, client.db)
+    } else {
+        SmallVec::new()
+    };
     let mut ctx = Ctx {
         server,
         client,
@@ -319,8 +327,11 @@ pub fn run_locked<'k>(
     if dirty > 0 && !custom_effect && server.write_stream.is_active() {
         effects.insert(effects_start, args.iter().map(|a| a.to_vec()).collect());
     }
-    if dirty > 0 && server.watch.any() {
-        touch_written_keys(server, locks, entry.spec, args, db);
+    if dirty > 0 && !written.is_empty() {
+        touch_written_keys(server, locks, args, &written, db, client.id());
+    }
+    if entry.spec.is_readonly() && client.handle.tracking.is_on() {
+        crate::tracking::remember_read_keys(server, client, entry.spec, args);
     }
     let ended = Instant::now();
     client.pipeline_clock = Some(ended);
@@ -339,27 +350,60 @@ pub fn run_locked<'k>(
     now_ms
 }
 
-/// Invalidates the transactions watching the keys a command wrote: the keys its key specs
-/// mark as written (RW, OW or RM).
-fn touch_written_keys(
+/// The argument positions of the keys a write command may change: those its key specs mark
+/// RW, OW or RM. A key the command can only delete (RM alone, as DEL's) is left out when it
+/// does not exist, because only a deletion changes it and Valkey signals only deleted keys.
+fn written_keys(
     server: &Server,
     locks: &mut LockSet,
     spec: &CommandSpec,
     args: &[&[u8]],
     db: usize,
-) {
+) -> SmallVec<[usize; 4]> {
     use ferrokey_cmdtable::spec::{KS_OW, KS_RM, KS_RW};
     let mut keys = Vec::new();
     ferrokey_cmdtable::get_keys(spec, args, &mut keys);
-    for key in keys
-        .iter()
-        .filter(|k| k.flags & (KS_RW | KS_OW | KS_RM) != 0)
-    {
-        let Some(name) = args.get(key.pos) else {
+    let mut written = SmallVec::new();
+    for key in &keys {
+        if key.flags & (KS_RW | KS_OW) == 0 {
+            if key.flags & KS_RM == 0 {
+                continue;
+            }
+            let Some(name) = args.get(key.pos) else {
+                continue;
+            };
+            let hash = server.keyspace.hash(name);
+            let exists = locks
+                .shard(db, hash)
+                .is_some_and(|shard| shard.main.peek(hash, name).is_some());
+            if !exists {
+                continue;
+            }
+        }
+        written.push(key.pos);
+    }
+    written
+}
+
+/// Invalidates the transactions watching, and the clients tracking, the keys a command wrote
+/// (`written_keys`), in key-spec order.
+fn touch_written_keys(
+    server: &Server,
+    locks: &mut LockSet,
+    args: &[&[u8]],
+    written: &[usize],
+    db: usize,
+    executing: u64,
+) {
+    for &pos in written {
+        let Some(name) = args.get(pos) else {
             continue;
         };
         if let Some(shard) = locks.shard(db, server.keyspace.hash(name)) {
             shard.watched.touch(name);
+        }
+        if server.tracking.any() {
+            crate::tracking::key_modified(server, name, Some(executing));
         }
     }
 }

@@ -11,8 +11,8 @@
 //! expiry, for the volatile policies) from a random shard of each database, the best by idle
 //! time (LRU), access frequency (LFU) or nearest expiry (TTL) goes. Each eviction is a write
 //! like any other: it takes the victim's shard lock, emits `DEL` into the write stream, raises
-//! `evicted`, and invalidates WATCH. A pass stops after a time budget set by
-//! `maxmemory-eviction-tenacity`; the command then runs, as in Valkey.
+//! `evicted`, and invalidates WATCH and client-side caches. A pass stops after a time budget
+//! set by `maxmemory-eviction-tenacity`; the command then runs, as in Valkey.
 
 use std::sync::atomic::{AtomicI64, AtomicU64, AtomicU8, Ordering};
 use std::time::{Duration, Instant};
@@ -289,6 +289,9 @@ fn evict(server: &Server, victim: &Victim) -> u64 {
     drop(entry);
     let freed = thread_deallocated_bytes().saturating_sub(before);
     shard.watched.touch(&victim.key);
+    if server.tracking.any() {
+        crate::tracking::key_modified(server, &victim.key, None);
+    }
     Stats::add(&server.stats.evicted_keys, 1);
     notify(
         server,

@@ -24,6 +24,7 @@ mod pubsub;
 mod server;
 #[cfg(test)]
 mod test_support;
+mod tracking;
 mod util;
 mod watch;
 mod write_stream;
@@ -260,6 +261,10 @@ async fn cron(server: Arc<Server>) {
                 .load(Ordering::Relaxed)
             {
                 keyspace::expire::active_expire_cycle(&server);
+            }
+            if server.tracking.any() {
+                tracking::enforce_key_limit(&server, None);
+                tracking::flush_broadcasts(&server, None);
             }
             keyspace::expire::rehash_idle_tables(&server);
             pubsub::enforce_output_limits(&server);

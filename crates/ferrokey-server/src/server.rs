@@ -184,6 +184,7 @@ pub struct Server {
     pub notify: crate::notify::NotifyFlags,
     /// maxmemory, its policy, and the memory gauge eviction reads.
     pub eviction: crate::evict::Eviction,
+    pub tracking: crate::tracking::Tracking,
     pub started_at: Instant,
     /// Unix time in ms at `started_at`, as seen through the monotonic clock; the cron keeps it
     /// in step with the wall clock. Lets commands derive their time from the one `Instant`
@@ -243,6 +244,7 @@ impl Server {
             pubsub: Default::default(),
             notify: Default::default(),
             eviction: Default::default(),
+            tracking: Default::default(),
             started_at: Instant::now(),
             unix_ms_at_start: AtomicI64::new(unix_time_ms()),
             run_id: random_hex_id(),
@@ -325,6 +327,7 @@ impl Server {
         self.pubsub.set_output_limit(
             config.client_output_buffer_limit(ferrokey_config::ClientClass::PubSub),
         );
+        self.tracking.set_max_keys(config.tracking_table_max_keys());
         let debug = config.enable_debug_command();
         use ferrokey_config::ProtectedAction;
         s.debug_command_allowed

@@ -24,6 +24,10 @@
 //! - `@read`: read one more reply without sending anything (pipelined or push replies).
 //! - `@conn NAME`: later steps use connection NAME (opened on first use, in the pass's protocol;
 //!   `main` is the default). Connections belong to the file.
+//! - `$id:NAME` as a whole argument of a command stands for connection NAME's client id on the
+//!   server the step runs on (ids differ between servers); such a connection asks `CLIENT ID`
+//!   once, when it is opened (so refer to it before it subscribes), and is opened by the first
+//!   reference if needed.
 //! - `@sleep MS`: pause, only when there is no condition to wait on.
 //! - `@needs CMD ...` (before the first step): the file depends on commands ferrokey may not
 //!   have yet. If ferrokey answers one of them with its "not implemented" error, the whole file
@@ -41,7 +45,7 @@
 mod common;
 
 use common::{escape_bytes, find_redis_server, find_valkey_server, ReadOutcome, ServerProcess};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -283,6 +287,10 @@ struct Target {
     label: String,
     server: ServerProcess,
     conns: HashMap<String, common::RespConn>,
+    /// Connections of the current file whose client id a `$id:NAME` argument needs.
+    id_conns: HashSet<String>,
+    /// Their ids, as decimal text.
+    ids: HashMap<String, Vec<u8>>,
     /// Timeouts and failed connection setups in the current file.
     breakdowns: usize,
     read_timeout: Duration,
@@ -296,14 +304,62 @@ impl Target {
             label: label.to_string(),
             server,
             conns: HashMap::new(),
+            id_conns: HashSet::new(),
+            ids: HashMap::new(),
             breakdowns: 0,
             read_timeout,
         })
     }
 
-    fn begin_file(&mut self) {
+    fn begin_file(&mut self, id_conns: &HashSet<String>) {
         self.conns.clear();
+        self.id_conns = id_conns.clone();
+        self.ids.clear();
         self.breakdowns = 0;
+    }
+
+    /// Opens connection `name` unless it is open; false when that fails (counted as a
+    /// breakdown).
+    fn ensure_conn(&mut self, name: &str, resp3: bool) -> Result<(), String> {
+        if self.conns.contains_key(name) {
+            return Ok(());
+        }
+        match self.open_conn(resp3) {
+            Ok(mut conn) => {
+                if self.id_conns.contains(name) {
+                    let reply = conn
+                        .command(&["CLIENT", "ID"])
+                        .map_err(|err| format!("CLIENT ID FAILED: {err}"))?;
+                    let id = reply
+                        .strip_prefix(b":")
+                        .and_then(|rest| rest.strip_suffix(b"\r\n"))
+                        .ok_or_else(|| format!("CLIENT ID FAILED: {}", escape_bytes(&reply)))?;
+                    self.ids.insert(name.to_string(), id.to_vec());
+                }
+                self.conns.insert(name.to_string(), conn);
+                Ok(())
+            }
+            Err(err) => {
+                self.breakdowns += 1;
+                Err(err)
+            }
+        }
+    }
+
+    /// The arguments with every `$id:NAME` replaced by that connection's client id.
+    fn with_ids(&mut self, args: &[Vec<u8>], resp3: bool) -> Vec<Vec<u8>> {
+        args.iter()
+            .map(|arg| match id_reference(arg) {
+                Some(name) => {
+                    let _ = self.ensure_conn(name, resp3);
+                    self.ids
+                        .get(name)
+                        .cloned()
+                        .unwrap_or_else(|| b"<no id>".to_vec())
+                }
+                None => arg.clone(),
+            })
+            .collect()
     }
 
     fn stopped_answering(&self) -> bool {
@@ -321,20 +377,16 @@ impl Target {
             _ => {}
         }
         let reads = step.action.reads_reply();
-        if !self.conns.contains_key(&step.conn) {
-            match self.open_conn(resp3) {
-                Ok(conn) => {
-                    self.conns.insert(step.conn.clone(), conn);
-                }
-                Err(err) => {
-                    self.breakdowns += 1;
-                    return reads.then(|| format!("<{err}>").into_bytes());
-                }
-            }
+        let args = match &step.action {
+            Action::Command(args) | Action::Send(args) => self.with_ids(args, resp3),
+            _ => Vec::new(),
+        };
+        if let Err(err) = self.ensure_conn(&step.conn, resp3) {
+            return reads.then(|| format!("<{err}>").into_bytes());
         }
         let conn = self.conns.get_mut(&step.conn)?;
         let sent = match &step.action {
-            Action::Command(args) | Action::Send(args) => conn.send_command(args),
+            Action::Command(_) | Action::Send(_) => conn.send_command(&args),
             Action::Raw(bytes) | Action::Write(bytes) => conn.send_raw(bytes),
             Action::Read | Action::Sleep(_) | Action::Needs(_) => Ok(()),
         };
@@ -384,6 +436,26 @@ impl Target {
         }
         Ok(conn)
     }
+}
+
+/// The connection name of a `$id:NAME` argument.
+fn id_reference(arg: &[u8]) -> Option<&str> {
+    std::str::from_utf8(arg.strip_prefix(b"$id:")?)
+        .ok()
+        .filter(|name| !name.is_empty())
+}
+
+/// The connections whose ids a file's steps refer to.
+fn id_connections(steps: &[Step]) -> HashSet<String> {
+    steps
+        .iter()
+        .filter_map(|step| match &step.action {
+            Action::Command(args) | Action::Send(args) => Some(args),
+            _ => None,
+        })
+        .flatten()
+        .filter_map(|arg| id_reference(arg).map(str::to_string))
+        .collect()
 }
 
 fn shown(reply: &[u8]) -> String {
@@ -444,10 +516,11 @@ impl Run {
             check: Check::Exact,
         };
         let (mut mismatches, mut redis_diffs) = (0, 0);
-        self.reference.begin_file();
-        self.candidate.begin_file();
+        let id_conns = id_connections(steps);
+        self.reference.begin_file(&id_conns);
+        self.candidate.begin_file(&id_conns);
         if let Some(redis) = self.redis.as_mut() {
-            redis.begin_file();
+            redis.begin_file(&id_conns);
         }
         let mut redis_live = self.redis.is_some();
         for step in std::iter::once(&setup).chain(steps) {

@@ -1,6 +1,7 @@
 //! maxmemory under real load: an evicting policy keeps memory near the limit while writes go
-//! on, evictions raise `evicted` and invalidate WATCH, and volatile policies spare keys without
-//! an expiry. The reply shapes and OOM errors are in tests/corpus/maxmemory.txt.
+//! on, evictions raise `evicted` and invalidate WATCH and client-side caches, and volatile
+//! policies spare keys without an expiry. The reply shapes and OOM errors are in
+//! tests/corpus/maxmemory.txt.
 
 mod common;
 
@@ -62,6 +63,10 @@ fn evictions_raise_evicted_and_fail_watch() {
         cmd(&mut conn, &format!("SET {key} 1"));
     }
     assert_eq!(cmd(&mut watcher, "WATCH a"), b"+OK\r\n");
+    let mut tracker = server.connect().unwrap();
+    assert!(cmd(&mut tracker, "HELLO 3").starts_with(b"%"));
+    assert_eq!(cmd(&mut tracker, "CLIENT TRACKING ON"), b"+OK\r\n");
+    assert_eq!(cmd(&mut tracker, "GET b"), b"$1\r\n1\r\n");
     cmd(&mut conn, "CONFIG SET maxmemory-policy allkeys-random");
     cmd(&mut conn, "CONFIG SET maxmemory 1");
     // Everything is evicted, and memory is still over: the write is refused.
@@ -81,6 +86,11 @@ fn evictions_raise_evicted_and_fail_watch() {
         .map(|k| format!("*3\r\n$7\r\nmessage\r\n$22\r\n__keyevent@0__:evicted\r\n$1\r\n{k}\r\n"))
         .collect();
     assert_eq!(evicted, expected);
+    // The tracker's cached `b` is invalidated.
+    assert_eq!(
+        tracker.read_reply().to_bytes(),
+        b">2\r\n$10\r\ninvalidate\r\n*1\r\n$1\r\nb\r\n"
+    );
     assert_eq!(cmd(&mut watcher, "MULTI"), b"+OK\r\n");
     cmd(&mut watcher, "SET a 2");
     assert_eq!(cmd(&mut watcher, "EXEC"), b"*-1\r\n");

@@ -294,6 +294,14 @@ fn run_for<'k>(
     let dirty = ctx.dirty;
     if dirty > 0 {
         Stats::add(&server.stats.dirty, dirty);
+        if server.tracking.any() {
+            // The served client runs the command: its own invalidations follow its reply.
+            let executing = Some(waiter.client.id);
+            crate::tracking::key_modified(server, key, executing);
+            if let Some(destination) = waiter.op.destination() {
+                crate::tracking::key_modified(server, destination, executing);
+            }
+        }
     }
     server.write_stream.emit(EffectBatch {
         db: waiter.db,

@@ -1,5 +1,6 @@
 //! CLIENT subcommands: identity (ID, SETNAME, GETNAME, SETINFO), introspection (INFO, LIST),
-//! KILL, and the per-connection modes (REPLY, NO-EVICT, NO-TOUCH).
+//! KILL, and the per-connection modes (REPLY, NO-EVICT, NO-TOUCH). The tracking subcommands
+//! (TRACKING, CACHING, GETREDIR, TRACKINGINFO) are in `commands::tracking`.
 //!
 //! LIST and KILL share one filter parser, as in Valkey 8.1: filters combine with AND, an `ID`
 //! filter takes every integer that follows it, repeated filters replace earlier ones (IDs
@@ -329,6 +330,7 @@ fn client_kill(ctx: &mut Ctx) {
             client.kill();
             // Gone at once for PUBSUB NUMSUB too, as in Valkey, not when its task notices.
             crate::pubsub::unsubscribe_all(ctx.server, &client);
+            crate::tracking::disable(ctx.server, &client);
         }
         killed += 1;
     }
@@ -541,6 +543,16 @@ fn flags_field(client: &ClientHandle) -> String {
     if client.blocked.lock().is_some() || client.paused.load(Ordering::Relaxed) {
         flags.push('b');
     }
+    let tracking = client.tracking.flags();
+    for (bit, letter) in [
+        (crate::tracking::flag::ON, 't'),
+        (crate::tracking::flag::BROKEN_REDIR, 'R'),
+        (crate::tracking::flag::BCAST, 'B'),
+    ] {
+        if tracking & bit != 0 {
+            flags.push(letter);
+        }
+    }
     if matches!(client.peer, Peer::Unix { .. }) {
         flags.push('U');
     }
@@ -554,6 +566,15 @@ fn flags_field(client: &ClientHandle) -> String {
         flags.push('N');
     }
     flags
+}
+
+/// `redir=`: the redirection while tracking (0 for none), -1 when not tracking.
+fn redirect_field(client: &ClientHandle) -> i64 {
+    if client.tracking.is_on() {
+        client.tracking.redirect() as i64
+    } else {
+        -1
+    }
 }
 
 /// Appends one CLIENT LIST / CLIENT INFO line (without the newline), fields in Valkey 8.1's
@@ -593,7 +614,7 @@ pub fn info_line(out: &mut Vec<u8>, client: &ClientHandle, argv_bytes: u64) {
         text,
         " age={} idle={} flags={} capa= db={} sub={sub} psub={psub} ssub={ssub} multi={} watch={} qbuf={} \
          qbuf-free={} argv-mem={} multi-mem=0 rbs={} rbp={} obl=0 oll=0 omem={} tot-mem={} \
-         events=r cmd={} user=default redir=-1 resp={} lib-name=",
+         events=r cmd={} user=default redir={} resp={} lib-name=",
         client.created.elapsed().as_secs(),
         client.idle_secs(),
         flags_field(client),
@@ -608,6 +629,7 @@ pub fn info_line(out: &mut Vec<u8>, client: &ClientHandle, argv_bytes: u64) {
         omem,
         total_mem,
         command,
+        redirect_field(client),
         client.protocol_version.load(Ordering::Relaxed),
     );
     out.extend_from_slice(text.as_bytes());

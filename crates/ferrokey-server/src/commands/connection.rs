@@ -88,6 +88,8 @@ fn reset(ctx: &mut Ctx) {
     ctx.server.clients.unset_monitor(&ctx.client.handle);
     super::transaction::reset_transaction(ctx.server, ctx.client);
     crate::pubsub::unsubscribe_all(ctx.server, &ctx.client.handle);
+    crate::tracking::disable(ctx.server, &ctx.client.handle);
+    ctx.client.tracking_caching = false;
     ctx.client.authenticated = ctx.server.config.read().requirepass().is_none();
     ctx.client.select_db(0);
     ctx.client.protocol = Protocol::Resp2;

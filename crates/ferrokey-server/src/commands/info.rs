@@ -255,7 +255,7 @@ fn clients_section(server: &Server, s: &mut Section) {
         "blocked_clients",
         blocking.blocked_clients.load(Ordering::Relaxed),
     );
-    s.zeros("tracking_clients");
+    s.field("tracking_clients", server.tracking.client_count());
     s.field("pubsub_clients", server.pubsub.subscribed_clients());
     s.field(
         "watching_clients",
@@ -576,9 +576,11 @@ fn stats_section(server: &Server, s: &mut Section) {
         "latest_fork_usec total_forks \
          migrate_cached_sockets slave_expires_tracked_keys active_defrag_hits \
          active_defrag_misses active_defrag_key_hits active_defrag_key_misses \
-         total_active_defrag_time current_active_defrag_time tracking_total_keys \
-         tracking_total_items tracking_total_prefixes",
+         total_active_defrag_time current_active_defrag_time",
     );
+    s.field("tracking_total_keys", server.tracking.key_count());
+    s.field("tracking_total_items", server.tracking.item_count());
+    s.field("tracking_total_prefixes", server.tracking.prefix_count());
     s.field(
         "unexpected_error_replies",
         get(&st.unexpected_error_replies),

@@ -242,6 +242,8 @@ fn flush_dbs(ctx: &mut Ctx, dbs: &[usize], lazy: bool) {
     }
     free_contents(detached, lazy);
     ctx.mark_dirty(removed.max(1));
+    // Tracked keys are not databases': every tracking client hears that all keys changed.
+    crate::tracking::keys_flushed(ctx.server, Some(ctx.client.id()));
 }
 
 fn flushdb(ctx: &mut Ctx) {

@@ -26,6 +26,7 @@ pub mod server_cmds;
 pub mod set;
 pub mod sort;
 pub mod string;
+pub mod tracking;
 pub mod transaction;
 pub mod zset;
 
@@ -213,7 +214,8 @@ impl<'c, 'k> Ctx<'c, 'k> {
     }
 
     /// Invalidates the transactions watching `key` in `db`, for writes the command's key specs
-    /// do not name (the dispatcher touches those).
+    /// do not name (the dispatcher touches those). Tracking needs nothing here: it goes by key
+    /// name whatever the database, and the key specs name these keys.
     pub fn touch_watched(&mut self, db: usize, key: &[u8]) {
         if let Some((_, shard)) = self.shard_for(db, key) {
             shard.watched.touch(key);
@@ -389,6 +391,9 @@ fn expire_if_needed(
     shard.remove(hash, key);
     Stats::add(&server.stats.expired_keys, 1);
     crate::notify::notify(server, db, class::EXPIRED, "expired", key, origin);
+    if server.tracking.any() {
+        crate::tracking::key_expired(server, key, origin);
+    }
     if server.write_stream.is_active() {
         effects.push(vec![b"DEL".to_vec(), key.to_vec()]);
     }

@@ -78,6 +78,7 @@ fn all_bindings() -> impl Iterator<Item = &'static Binding> {
         super::connection::COMMANDS,
         super::server_cmds::COMMANDS,
         super::client::COMMANDS,
+        super::tracking::COMMANDS,
         super::config::COMMANDS,
         super::info::COMMANDS,
         super::debug::COMMANDS,

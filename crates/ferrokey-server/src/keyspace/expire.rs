@@ -208,6 +208,9 @@ fn expire_keys(server: &Server, params: &CycleParams) -> u64 {
                         shard.remove(hash, key);
                         expired += 1;
                         notify(server, db, class::EXPIRED, "expired", key, None);
+                        if server.tracking.any() {
+                            crate::tracking::key_expired(server, key, None);
+                        }
                         if stream_active {
                             effects.push(vec![b"DEL".to_vec(), key.clone()]);
                         }
@@ -333,6 +336,9 @@ fn reclaim_round(
         let (fields, (emptied, still_volatile)) = fields;
         if !fields.is_empty() {
             round.reclaimed_from += 1;
+            if server.tracking.any() {
+                crate::tracking::key_expired(server, key, None);
+            }
             round.fields += fields.len() as u64;
             notify(server, db, class::HASH, "hexpired", key, None);
             if stream_active {

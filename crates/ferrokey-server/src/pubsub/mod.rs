@@ -156,7 +156,8 @@ impl ClientPubSub {
             .fetch_sub(bytes as u64, Ordering::Relaxed);
     }
 
-    fn defer(&self, bytes: &[u8]) {
+    /// Queues a push for the client produced by its own running command.
+    pub fn defer(&self, bytes: &[u8]) {
         self.deferred.lock().extend_from_slice(bytes);
         self.has_deferred.store(true, Ordering::Release);
     }
