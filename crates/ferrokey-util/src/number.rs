@@ -105,6 +105,34 @@ pub fn parse_u64(text: &[u8]) -> Option<u64> {
 /// overflows to infinity or underflows all the way to zero.  Subnormal
 /// results are kept.  `-0` yields negative zero.
 pub fn parse_f64_strict(text: &[u8]) -> Option<f64> {
+    // Most scores are short integers; their value is exact in an f64 (below 2^53), so the
+    // general decimal conversion is not needed.
+    small_integer(text).or_else(|| parse_f64_general(text))
+}
+
+/// An optionally signed integer of at most 15 digits, as an exact f64 (`-0` is negative zero).
+fn small_integer(text: &[u8]) -> Option<f64> {
+    const MAX_EXACT_DIGITS: usize = 15;
+    let (negative, digits) = match text.split_first()? {
+        (b'-', rest) => (true, rest),
+        (b'+', rest) => (false, rest),
+        _ => (false, text),
+    };
+    if digits.is_empty() || digits.len() > MAX_EXACT_DIGITS {
+        return None;
+    }
+    let mut value: u64 = 0;
+    for &digit in digits {
+        if !digit.is_ascii_digit() {
+            return None;
+        }
+        value = value * 10 + u64::from(digit - b'0');
+    }
+    let magnitude = value as f64;
+    Some(if negative { -magnitude } else { magnitude })
+}
+
+fn parse_f64_general(text: &[u8]) -> Option<f64> {
     let bits = match scan_c_float(text)? {
         CFloat::Infinity { negative } => {
             let infinity = if negative {

@@ -163,3 +163,50 @@ proptest! {
         prop_assert_eq!(parse_f64_strict(text.as_bytes()).map(f64::to_bits), Some(value.to_bits()));
     }
 }
+
+#[test]
+fn small_integers_take_the_fast_path_with_the_general_result() {
+    let mut texts: Vec<String> = ["0", "-0", "+0", "7", "-7", "+12", "000123", "-000"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let mut n: u64 = 1;
+    while n < 10u64.pow(15) {
+        texts.push(n.to_string());
+        texts.push(format!("-{}", n * 7 + 3));
+        texts.push((n * 10 - 1).to_string());
+        n = n * 10 + 1;
+    }
+    texts.retain(|t| t.trim_start_matches(['-', '+']).len() <= 15);
+    texts.push("999999999999999".to_string());
+    texts.push("-999999999999999".to_string());
+    for text in &texts {
+        let fast = small_integer(text.as_bytes()).expect("a small integer");
+        let general = parse_f64_general(text.as_bytes()).expect("parses");
+        assert_eq!(fast.to_bits(), general.to_bits(), "{text}");
+        assert_eq!(
+            parse_f64_strict(text.as_bytes()).map(f64::to_bits),
+            Some(fast.to_bits())
+        );
+    }
+    // Outside the fast path: still the general conversion.
+    for text in [
+        "",
+        "-",
+        "+",
+        "1e3",
+        "1.5",
+        "0x10",
+        "9999999999999999",
+        " 1",
+        "1 ",
+        "--1",
+    ] {
+        assert_eq!(small_integer(text.as_bytes()), None, "{text}");
+        assert_eq!(
+            parse_f64_strict(text.as_bytes()).map(f64::to_bits),
+            parse_f64_general(text.as_bytes()).map(f64::to_bits),
+            "{text}"
+        );
+    }
+}
