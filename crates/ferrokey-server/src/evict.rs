@@ -198,6 +198,7 @@ fn choose_victim(server: &Server, policy: Policy, samples: u64) -> Option<Victim
     let keyspace = &server.keyspace;
     let mut rng = rand::thread_rng();
     let lru_clock = server.lru_clock();
+    let now_minutes = unix_time_ms() / 60_000;
     let random = matches!(policy, Policy::AllKeysRandom | Policy::VolatileRandom);
     let mut best: Option<Victim> = None;
     // Databases in a random rotation, so random policies do not always drain db 0 first.
@@ -241,7 +242,7 @@ fn choose_victim(server: &Server, policy: Policy, samples: u64) -> Option<Victim
                     _ => {
                         let hash = keyspace.hash(&key);
                         match shard.main.peek(hash, &key) {
-                            Some(entry) => entry_score(entry, policy, lru_clock),
+                            Some(entry) => entry_score(entry, policy, lru_clock, now_minutes),
                             None => continue,
                         }
                     }
@@ -259,9 +260,9 @@ fn choose_victim(server: &Server, policy: Policy, samples: u64) -> Option<Victim
     best
 }
 
-fn entry_score(entry: &Entry, policy: Policy, lru_clock: u32) -> u64 {
+fn entry_score(entry: &Entry, policy: Policy, lru_clock: u32, now_minutes: i64) -> u64 {
     if policy.is_lfu() {
-        255 - u64::from(lfu_decayed_counter(entry, unix_time_ms() / 60_000))
+        255 - u64::from(lfu_decayed_counter(entry, now_minutes))
     } else {
         u64::from(idle_clock_units(entry.lru, lru_clock))
     }

@@ -24,10 +24,11 @@ impl NotifyFlags {
         self.0.store(flags, Ordering::Relaxed);
     }
 
-    /// Whether events of `event_class` are published at all.
-    pub fn wants(&self, event_class: u32) -> bool {
+    /// The flags when events of `event_class` are published at all.
+    fn wanted(&self, event_class: u32) -> Option<u32> {
         let flags = self.0.load(Ordering::Relaxed);
-        flags & event_class != 0 && flags & (class::KEYSPACE | class::KEYEVENT) != 0
+        (flags & event_class != 0 && flags & (class::KEYSPACE | class::KEYEVENT) != 0)
+            .then_some(flags)
     }
 }
 
@@ -41,10 +42,9 @@ pub fn notify(
     key: &[u8],
     origin: Option<u64>,
 ) {
-    if !server.notify.wants(event_class) {
+    let Some(flags) = server.notify.wanted(event_class) else {
         return;
-    }
-    let flags = server.notify.0.load(Ordering::Relaxed);
+    };
     let mut channel = Vec::with_capacity(24 + key.len().max(event.len()));
     if flags & class::KEYSPACE != 0 {
         channel_prefix(&mut channel, "keyspace", db);
@@ -72,12 +72,12 @@ mod tests {
     fn a_class_needs_k_or_e_to_be_published() {
         let flags = NotifyFlags::default();
         flags.set(class::GENERIC);
-        assert!(!flags.wants(class::GENERIC));
+        assert_eq!(flags.wanted(class::GENERIC), None);
         flags.set(class::GENERIC | class::KEYEVENT);
-        assert!(flags.wants(class::GENERIC));
-        assert!(!flags.wants(class::STRING));
+        assert!(flags.wanted(class::GENERIC).is_some());
+        assert_eq!(flags.wanted(class::STRING), None);
         flags.set(0);
-        assert!(!flags.wants(class::GENERIC));
+        assert_eq!(flags.wanted(class::GENERIC), None);
     }
 
     #[test]

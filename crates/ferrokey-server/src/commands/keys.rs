@@ -659,18 +659,7 @@ impl Ctx<'_, '_> {
     /// Valkey's `lookupKeyReadWithFlags(LOOKUP_NOTOUCH)` (EXISTS, TYPE, the TTL family): lazy
     /// expiry, hit/miss statistics and `keymiss`, but the access time stays.
     pub fn lookup_read_no_touch(&mut self, db: usize, key: &[u8]) -> Option<&mut Entry> {
-        let origin = Some(self.client.handle.id);
-        super::lookup(
-            self.server,
-            self.locks,
-            self.effects,
-            self.now_ms,
-            db,
-            key,
-            false,
-            true,
-            origin,
-        )
+        self.lookup_with(db, key, false, true)
     }
 
     /// OBJECT's lookup (`LOOKUP_NOTOUCH | LOOKUP_NONOTIFY`): counted as a hit or miss, but

@@ -140,6 +140,18 @@ impl<'c, 'k> Ctx<'c, 'k> {
             .handle
             .no_touch
             .load(std::sync::atomic::Ordering::Relaxed);
+        self.lookup_with(db, key, touch, count_hits)
+    }
+
+    /// The lookup behind the others: lazy expiry, then the access time when `touch`, the
+    /// hit/miss statistics and `keymiss` when `count_hits`.
+    pub fn lookup_with(
+        &mut self,
+        db: usize,
+        key: &[u8],
+        touch: bool,
+        count_hits: bool,
+    ) -> Option<&mut Entry> {
         lookup(
             self.server,
             self.locks,
