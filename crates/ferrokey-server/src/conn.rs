@@ -192,6 +192,8 @@ fn run_pipeline(
     query: &[u8],
     out: &mut ReplyBuf,
 ) -> PipelineEnd {
+    // Dropped on every return: locks never outlive this synchronous pass.
+    let mut held = dispatch::HeldLocks::new();
     loop {
         if client.authenticated != parser.config().authenticated {
             parser.set_authenticated(client.authenticated);
@@ -199,7 +201,7 @@ fn run_pipeline(
         match parser.parse(query) {
             Ok(Some(request)) => {
                 let args: SmallVec<[&[u8]; 8]> = request.iter().collect();
-                dispatch::execute(server, client, &args, out);
+                dispatch::execute_pipelined(server, client, &args, out, &mut held);
                 // Pushes the command produced for this client follow its reply.
                 client.handle.pubsub.append_deferred(out);
                 if client.protocol != out.protocol() {

@@ -15,23 +15,95 @@ use smallvec::SmallVec;
 use crate::client::{ClientState, Peer, Push, QueuedCommand, ReplyMode};
 use crate::commands::registry::CommandEntry;
 use crate::commands::{Ctx, Scope};
-use crate::keyspace::LockSet;
+use crate::keyspace::{KeySlots, LockSet};
 use crate::server::{Server, Stats};
 use crate::write_stream::{EffectArgs, EffectBatch};
 
 /// Longest argument text quoted back in "unknown command" errors, as Redis.
 const ERROR_ARG_PREVIEW_BYTES: usize = 128;
 
+/// Most consecutive commands run under one hold of their shard locks (`HeldLocks`): bounds
+/// how long another worker waits for a shard a pipelining client keeps using.
+const MAX_COMMANDS_PER_LOCK_HOLD: u32 = 32;
+
+/// Shard locks kept from one pipelined command to the next when both lock exactly the same
+/// shards. A client pipelining commands on one hot key then takes its lock once per batch
+/// rather than once per command: handing a contended lock between workers costs more than
+/// most commands. The locks are released before anything that could lock on its own (a
+/// command on other shards or on none, eviction, EXEC, releasing watches), after
+/// `MAX_COMMANDS_PER_LOCK_HOLD` commands, and when the owner drops this at the end of its
+/// synchronous pass over the query buffer, so they are never held across an await.
+pub struct HeldLocks<'k> {
+    locks: Option<LockSet<'k>>,
+    commands: u32,
+}
+
+impl<'k> HeldLocks<'k> {
+    pub fn new() -> Self {
+        HeldLocks {
+            locks: None,
+            commands: 0,
+        }
+    }
+
+    /// Keeps the locks only if the next command needs exactly these shards and may reuse them.
+    fn release_unless_reusable(&mut self, server: &Server, plan: &LockPlan) {
+        let reusable = match (&self.locks, plan) {
+            (Some(locks), LockPlan::Slots(slots)) => {
+                self.commands < MAX_COMMANDS_PER_LOCK_HOLD
+                    && locks.holds_exactly(slots)
+                    // Eviction locks shards of its own.
+                    && !server.eviction.is_limited()
+            }
+            _ => false,
+        };
+        if !reusable {
+            self.release();
+        }
+    }
+
+    fn release(&mut self) {
+        self.locks = None;
+        self.commands = 0;
+    }
+}
+
+impl Default for HeldLocks<'_> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// What a command locks, found from the table before it runs.
+enum LockPlan {
+    None,
+    Db(usize),
+    All,
+    Slots(KeySlots),
+}
+
 /// Executes one command and writes its reply into `out` (unless CLIENT REPLY suppresses it).
 pub fn execute(server: &Server, client: &mut ClientState, args: &[&[u8]], out: &mut ReplyBuf) {
+    execute_pipelined(server, client, args, out, &mut HeldLocks::new());
+}
+
+/// `execute` for a command of a pipeline, which may keep its shard locks for the next one.
+pub fn execute_pipelined<'k>(
+    server: &'k Server,
+    client: &mut ClientState,
+    args: &[&[u8]],
+    out: &mut ReplyBuf,
+    held: &mut HeldLocks<'k>,
+) {
     let reply_start = out.len();
-    run(server, client, args, out);
+    run(server, client, args, out, held);
     if client.postponed.is_some() {
         // Held by CLIENT PAUSE: it runs (and counts) later.
         return;
     }
     crate::tracking::update_caching_after(client, args);
     if let Some(watch) = client.deferred_unwatch.take() {
+        held.release();
         crate::commands::transaction::release_watch(server, &watch);
         client.handle.watched_key_count.store(0, Ordering::Relaxed);
     }
@@ -54,16 +126,26 @@ pub fn execute(server: &Server, client: &mut ClientState, args: &[&[u8]], out: &
     }
 }
 
-fn run(server: &Server, client: &mut ClientState, args: &[&[u8]], out: &mut ReplyBuf) {
+fn run<'k>(
+    server: &'k Server,
+    client: &mut ClientState,
+    args: &[&[u8]],
+    out: &mut ReplyBuf,
+    held: &mut HeldLocks<'k>,
+) {
     let start = out.len();
     let Some(spec) = resolve(args, out) else {
+        held.release();
         count_error_reply(server, out, start);
         abort_transaction(client);
         return;
     };
     let Some(entry) = server.commands.get(spec) else {
+        held.release();
         return;
     };
+    let plan = lock_plan(server, client.db, entry, args);
+    held.release_unless_reusable(server, &plan);
     // CLIENT LIST `cmd=` names a command from the moment it is looked up, refused, queued or
     // held included.
     client
@@ -128,7 +210,7 @@ fn run(server: &Server, client: &mut ClientState, args: &[&[u8]], out: &mut Repl
     if server.clients.has_monitors() {
         feed_monitors(server, client, args, spec);
     }
-    call(server, client, args, out, entry, handler);
+    call(server, client, args, out, entry, handler, plan, held);
 }
 
 /// Whether a command may write, for WRITE pauses: EXEC may when a queued command may.
@@ -252,15 +334,21 @@ pub fn count_error_reply(server: &Server, out: &ReplyBuf, start: usize) {
     }
 }
 
-fn call(
-    server: &Server,
+#[allow(clippy::too_many_arguments)]
+fn call<'k>(
+    server: &'k Server,
     client: &mut ClientState,
     args: &[&[u8]],
     out: &mut ReplyBuf,
     entry: &CommandEntry,
     handler: crate::commands::Handler,
+    plan: LockPlan,
+    held: &mut HeldLocks<'k>,
 ) {
-    let mut locks = lock_for(server, client.db, entry, args);
+    let mut locks = match held.locks.take() {
+        Some(locks) => locks,
+        None => acquire(server, &plan),
+    };
     let mut effects = Vec::new();
     let db = client.db;
     let now_ms = run_locked(
@@ -281,7 +369,13 @@ fn call(
     }
     // Clients blocked on keys this command made ready are served before anyone else runs.
     crate::commands::blocking::serve_ready(server, &mut locks, now_ms);
-    drop(locks);
+    match plan {
+        LockPlan::Slots(slots) if client.blocked.is_none() && locks.holds_exactly(&slots) => {
+            held.locks = Some(locks);
+            held.commands += 1;
+        }
+        _ => held.release(),
+    }
 }
 
 /// Runs a handler on shards already locked (by `call`, or by EXEC for its whole transaction):
@@ -408,30 +502,34 @@ fn touch_written_keys(
     }
 }
 
-pub fn lock_for<'k>(
-    server: &'k Server,
-    db: usize,
-    entry: &CommandEntry,
-    args: &[&[u8]],
-) -> LockSet<'k> {
-    let keyspace = &server.keyspace;
+fn lock_plan(server: &Server, db: usize, entry: &CommandEntry, args: &[&[u8]]) -> LockPlan {
     match entry.scope {
-        Scope::None => LockSet::empty(keyspace),
-        Scope::Db => LockSet::for_dbs(keyspace, &[db]),
-        Scope::All => LockSet::everything(keyspace),
+        Scope::None => LockPlan::None,
+        Scope::Db => LockPlan::Db(db),
+        Scope::All => LockPlan::All,
         Scope::Keys => {
             let mut positions: SmallVec<[usize; 8]> = SmallVec::new();
             if ferrokey_cmdtable::key_positions(entry.spec, args, &mut positions) {
-                LockSet::for_keys(
-                    keyspace,
-                    db,
-                    positions.iter().filter_map(|&i| args.get(i).copied()),
+                LockPlan::Slots(
+                    server
+                        .keyspace
+                        .slots_for_keys(db, positions.iter().filter_map(|&i| args.get(i).copied())),
                 )
             } else {
                 // The table cannot locate every key (INCOMPLETE specs): take the database.
-                LockSet::for_dbs(keyspace, &[db])
+                LockPlan::Db(db)
             }
         }
+    }
+}
+
+fn acquire<'k>(server: &'k Server, plan: &LockPlan) -> LockSet<'k> {
+    let keyspace = &server.keyspace;
+    match plan {
+        LockPlan::None => LockSet::empty(keyspace),
+        LockPlan::Db(db) => LockSet::for_dbs(keyspace, &[*db]),
+        LockPlan::All => LockSet::everything(keyspace),
+        LockPlan::Slots(slots) => LockSet::for_slots(keyspace, slots),
     }
 }
 

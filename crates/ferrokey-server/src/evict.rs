@@ -116,6 +116,11 @@ impl Eviction {
         self.refreshed_at_ms.store(i64::MIN, Ordering::Relaxed);
     }
 
+    /// Whether a `maxmemory` limit is set (eviction may then run before commands).
+    pub fn is_limited(&self) -> bool {
+        self.maxmemory_bytes.load(Ordering::Relaxed) != 0
+    }
+
     pub fn policy(&self) -> Policy {
         Policy::from_u8(self.policy.load(Ordering::Relaxed))
     }

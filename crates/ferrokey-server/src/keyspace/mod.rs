@@ -213,6 +213,17 @@ impl Keyspace {
         self.dbs.get(db)?.shards.get(shard)?.try_lock()
     }
 
+    /// The slots (database and shard) holding `keys` in database `db`, sorted and
+    /// deduplicated: the order locks are taken in.
+    pub fn slots_for_keys<'k>(&self, db: usize, keys: impl Iterator<Item = &'k [u8]>) -> KeySlots {
+        let mut slots: KeySlots = keys
+            .map(|k| slot_id(db, self.shard_of(self.hash(k)), self.shard_count))
+            .collect();
+        slots.sort_unstable();
+        slots.dedup();
+        slots
+    }
+
     /// (keys, keys with expiry) per database, for INFO keyspace.
     pub fn db_stats(&self, db: usize) -> (usize, usize) {
         let Some(d) = self.dbs.get(db) else {
@@ -224,6 +235,9 @@ impl Keyspace {
         })
     }
 }
+
+/// Shard slots a command locks (see `Keyspace::slots_for_keys`).
+pub type KeySlots = SmallVec<[u32; 8]>;
 
 /// The shards one command holds, sorted by `(db, shard)`.
 pub struct LockSet<'a> {
@@ -263,18 +277,22 @@ impl<'a> LockSet<'a> {
         db: usize,
         keys: impl Iterator<Item = &'k [u8]>,
     ) -> Self {
-        let mut slots: SmallVec<[u32; 8]> = keys
-            .map(|k| {
-                slot_id(
-                    db,
-                    keyspace.shard_of(keyspace.hash(k)),
-                    keyspace.shard_count,
-                )
-            })
-            .collect();
-        slots.sort_unstable();
-        slots.dedup();
-        Self::lock_sorted(keyspace, &slots)
+        Self::for_slots(keyspace, &keyspace.slots_for_keys(db, keys))
+    }
+
+    /// Locks the slots `Keyspace::slots_for_keys` found.
+    pub fn for_slots(keyspace: &'a Keyspace, slots: &KeySlots) -> Self {
+        Self::lock_sorted(keyspace, slots)
+    }
+
+    /// Whether this set holds exactly `slots`, no more and no fewer.
+    pub fn holds_exactly(&self, slots: &KeySlots) -> bool {
+        self.guards.len() == slots.len()
+            && self
+                .guards
+                .iter()
+                .zip(slots.iter())
+                .all(|((held, _), slot)| held == slot)
     }
 
     /// Locks every shard of the given databases (sorted, deduplicated by the caller or not).
