@@ -18,7 +18,7 @@ use tokio::sync::mpsc;
 
 use crate::blocking::Waiter;
 use crate::server::unix_time_ms;
-use crate::watch::ClientWatch;
+use crate::watch::{ClientWatch, WatchState};
 
 /// How a client connected.
 #[derive(Clone, Debug)]
@@ -54,16 +54,32 @@ pub enum Push {
     /// A pub/sub message, encoded once per protocol and shared by all its receivers; counted
     /// in `ClientPubSub::pending_bytes` until it reaches the output buffer.
     Shared(Arc<[u8]>),
+    /// A message for this client alone (a tracking invalidation), counted like `Shared`.
+    Counted(Vec<u8>),
     /// CLIENT KILL (or shutdown): close the connection.
     Kill,
 }
 
 impl Push {
+    /// The bytes the push writes (none for `Kill`).
+    #[cfg(test)]
+    pub fn bytes(&self) -> Option<&[u8]> {
+        match self {
+            Push::Encoded(bytes) | Push::Counted(bytes) => Some(bytes),
+            Push::Shared(bytes) => Some(bytes),
+            Push::Kill => None,
+        }
+    }
+
     /// Appends the push to the client's output; false when the connection must close.
     pub fn append_to(self, out: &mut ferrokey_resp::ReplyBuf, handle: &ClientHandle) -> bool {
         match self {
             Push::Encoded(bytes) => out.raw(&bytes),
             Push::Shared(bytes) => {
+                out.raw(&bytes);
+                handle.pubsub.written_to_output(bytes.len());
+            }
+            Push::Counted(bytes) => {
                 out.raw(&bytes);
                 handle.pubsub.written_to_output(bytes.len());
             }
@@ -98,6 +114,12 @@ pub struct ClientHandle {
     pub in_multi_count: AtomicI64,
     /// Keys this client WATCHes (CLIENT LIST `watch=`).
     pub watched_key_count: AtomicU64,
+    /// The flag its watches set when a watched key changes (CLIENT LIST `d`); `ClientWatch`
+    /// shares it while the client watches.
+    pub watch_state: Arc<WatchState>,
+    /// The connection closes once its output is written (QUIT, CLIENT KILL of itself, a
+    /// protocol error): CLIENT LIST `c`. Mirrors `ClientState::close_after_reply`.
+    pub close_after_reply: AtomicBool,
     /// The wait of a client blocked on keys, for CLIENT UNBLOCK and CLIENT LIST.
     pub blocked: Mutex<Option<Arc<Waiter>>>,
     /// Subscriptions and pending pub/sub output.
@@ -193,6 +215,8 @@ impl ClientRegistry {
             paused: AtomicBool::new(false),
             in_multi_count: AtomicI64::new(-1),
             watched_key_count: AtomicU64::new(0),
+            watch_state: Arc::default(),
+            close_after_reply: AtomicBool::new(false),
             blocked: Mutex::new(None),
             pubsub: Default::default(),
             tracking: Default::default(),
@@ -260,7 +284,8 @@ pub struct ClientState {
     pub reply_mode: ReplyMode,
     /// False until AUTH/HELLO succeeds when the default user has a password (requirepass).
     pub authenticated: bool,
-    /// Set by QUIT, or by a protocol error: close after flushing the output.
+    /// Set by QUIT, CLIENT KILL of itself or a protocol error (`set_close_after_reply`):
+    /// close after flushing the output.
     pub close_after_reply: bool,
     /// When the previous command of the current pipeline ended: the next one starts then, so
     /// each command costs one clock read. Cleared between reads.
@@ -346,6 +371,12 @@ impl ClientState {
 
     pub fn id(&self) -> u64 {
         self.handle.id
+    }
+
+    /// Closes the connection once the replies so far are written; later replies are not sent.
+    pub fn set_close_after_reply(&mut self) {
+        self.close_after_reply = true;
+        self.handle.close_after_reply.store(true, Ordering::Relaxed);
     }
 
     pub fn select_db(&mut self, db: usize) {

@@ -225,6 +225,7 @@ fn run_pipeline(
                 let start = out.len();
                 error.write_reply(out);
                 dispatch::count_error_reply(server, out, start);
+                client.set_close_after_reply();
                 return PipelineEnd::Close;
             }
         }

@@ -17,7 +17,7 @@ use crate::commands::registry::CommandEntry;
 use crate::commands::{Ctx, Scope};
 use crate::keyspace::{KeySlots, LockSet};
 use crate::server::{Server, Stats};
-use crate::write_stream::{EffectArgs, EffectBatch};
+use crate::write_stream::{Effect, EffectBatch};
 
 /// Longest argument text quoted back in "unknown command" errors, as Redis.
 const ERROR_ARG_PREVIEW_BYTES: usize = 128;
@@ -390,7 +390,7 @@ pub fn run_locked<'k>(
     entry: &CommandEntry,
     handler: crate::commands::Handler,
     locks: &mut LockSet<'k>,
-    effects: &mut Vec<EffectArgs>,
+    effects: &mut Vec<Effect>,
 ) -> i64 {
     let reply_start = out.len();
     let started = client.pipeline_clock.take().unwrap_or_else(Instant::now);
@@ -419,7 +419,10 @@ pub fn run_locked<'k>(
     let custom_effect = ctx.custom_effect;
     let db = ctx.client.db;
     if dirty > 0 && !custom_effect && server.write_stream.is_active() {
-        effects.insert(effects_start, args.iter().map(|a| a.to_vec()).collect());
+        effects.insert(
+            effects_start,
+            Effect::from(args.iter().map(|a| a.to_vec()).collect::<Vec<_>>()),
+        );
     }
     if dirty > 0 && !written.is_empty() {
         touch_written_keys(server, locks, args, &written, db, client.id());

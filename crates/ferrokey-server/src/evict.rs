@@ -7,16 +7,28 @@
 //! arena's statistics) and lowered in between by exactly what evictions freed, measured with
 //! jemalloc's per-thread deallocation counter around each drop.
 //!
-//! Victims are chosen as Valkey does, by sampling: `maxmemory-samples` keys (or keys with an
-//! expiry, for the volatile policies) from a random shard of each database, the best by idle
-//! time (LRU), access frequency (LFU) or nearest expiry (TTL) goes. Each eviction is a write
-//! like any other: it takes the victim's shard lock, emits `DEL` into the write stream, raises
-//! `evicted`, and invalidates WATCH and client-side caches. A pass stops after a time budget
-//! set by `maxmemory-eviction-tenacity`; the command then runs, as in Valkey.
+//! Victims are chosen as Valkey does. The LRU, LFU and TTL policies keep an eviction pool
+//! (Valkey's `EVPOOL_SIZE` = 16 candidates, ordered by score: idle time, 255 minus the decayed
+//! access counter, or the inverted expiry time) that lives across evictions and commands: each
+//! eviction first samples `maxmemory-samples` keys (or keys with an expiry, for the volatile
+//! policies) from every database that has any, from one random shard of each (a shard stands
+//! for Valkey's per-database dictionary), merges them into the pool, which keeps the best 16
+//! seen, and then evicts the best candidate that still exists (a "ghost" deleted or, for the
+//! volatile policies, made persistent meanwhile is dropped). So a key that was a good victim
+//! in an earlier sample keeps competing, and victims come much closer to the true least
+//! recently used than the best of one sample. Scores are not refreshed once in the pool, as in
+//! Valkey. The random policies pick one random key, visiting the databases in turn.
+//!
+//! Each eviction is a write like any other: it takes the victim's shard lock, emits `DEL` into
+//! the write stream, raises `evicted`, and invalidates WATCH and client-side caches. A pass
+//! stops after a time budget set by `maxmemory-eviction-tenacity`; the command then runs, as in
+//! Valkey. Lock order: the pool's mutex is never held with a shard lock (samples are taken
+//! under the shard lock, then merged under the pool's).
 
-use std::sync::atomic::{AtomicI64, AtomicU64, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, AtomicU8, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use parking_lot::Mutex;
 use rand::Rng;
 
 use crate::keyspace::value::Entry;
@@ -66,6 +78,10 @@ impl Policy {
         .unwrap_or(Policy::NoEviction)
     }
 
+    fn random(self) -> bool {
+        matches!(self, Policy::AllKeysRandom | Policy::VolatileRandom)
+    }
+
     fn volatile(self) -> bool {
         matches!(
             self,
@@ -90,6 +106,10 @@ pub struct Eviction {
     /// jemalloc's allocated bytes at the last refresh, less what evictions freed since.
     used_bytes: AtomicU64,
     refreshed_at_ms: AtomicI64,
+    /// Candidates of the LRU, LFU and TTL policies, kept between evictions.
+    pool: Mutex<EvictionPool>,
+    /// The database the random policies try next (Valkey's `next_db`).
+    next_db: AtomicUsize,
 }
 
 impl Default for Eviction {
@@ -101,6 +121,8 @@ impl Default for Eviction {
             tenacity: AtomicU64::new(10),
             used_bytes: AtomicU64::new(0),
             refreshed_at_ms: AtomicI64::new(i64::MIN),
+            pool: Mutex::default(),
+            next_db: AtomicUsize::new(0),
         }
     }
 }
@@ -109,7 +131,10 @@ impl Eviction {
     pub fn configure(&self, maxmemory_bytes: u64, policy: Policy, samples: u64, tenacity: u64) {
         self.maxmemory_bytes
             .store(maxmemory_bytes, Ordering::Relaxed);
-        self.policy.store(policy as u8, Ordering::Relaxed);
+        if self.policy.swap(policy as u8, Ordering::Relaxed) != policy as u8 {
+            // Scores of another policy do not compare with the new one's.
+            self.pool.lock().clear();
+        }
         self.samples.store(samples.clamp(1, 64), Ordering::Relaxed);
         self.tenacity.store(tenacity.min(100), Ordering::Relaxed);
         // A new limit is checked against fresh figures.
@@ -173,13 +198,13 @@ pub fn perform_evictions(server: &Server) -> bool {
     let budget = eviction.time_budget();
     let mut freed = 0u64;
     let mut outcome = true;
+    let samples = eviction.samples.load(Ordering::Relaxed);
     while freed < to_free {
-        let Some(victim) = choose_victim(server, policy, eviction.samples.load(Ordering::Relaxed))
-        else {
+        let Some(bytes) = evict_one(server, policy, samples) else {
             outcome = false;
             break;
         };
-        freed += evict(server, &victim);
+        freed += bytes;
         if budget.is_some_and(|budget| started.elapsed() > budget) {
             break;
         }
@@ -192,6 +217,13 @@ pub fn perform_evictions(server: &Server) -> bool {
     outcome
 }
 
+/// Valkey's `EVPOOL_SIZE`.
+const EVICTION_POOL_SIZE: usize = 16;
+/// Rounds of sampling one eviction tries before it gives up, when every candidate turns out
+/// deleted by the time it is evicted (other clients deleting as fast as it samples).
+const ATTEMPTS_PER_EVICTION: usize = 16;
+
+/// A key that may be evicted.
 struct Victim {
     db: usize,
     key: Vec<u8>,
@@ -199,70 +231,167 @@ struct Victim {
     score: u64,
 }
 
-fn choose_victim(server: &Server, policy: Policy, samples: u64) -> Option<Victim> {
+/// The best candidates seen so far, in ascending score order (the best last), at most
+/// `EVICTION_POOL_SIZE`.
+#[derive(Default)]
+struct EvictionPool {
+    entries: Vec<Victim>,
+}
+
+impl EvictionPool {
+    /// Valkey's `evictionPoolPopulate` insertion: a candidate worse than every entry of a full
+    /// pool is dropped; otherwise it takes its place in order, pushing out the worst entry when
+    /// the pool is full. A key already in the pool is replaced, with its new score.
+    fn insert(&mut self, candidate: Victim) {
+        if let Some(at) = self
+            .entries
+            .iter()
+            .position(|e| e.db == candidate.db && e.key == candidate.key)
+        {
+            self.entries.remove(at);
+        }
+        let at = self.entries.partition_point(|e| e.score < candidate.score);
+        if self.entries.len() < EVICTION_POOL_SIZE {
+            self.entries.insert(at, candidate);
+        } else if at > 0 {
+            self.entries.remove(0);
+            self.entries.insert(at - 1, candidate);
+        }
+    }
+
+    fn pop_best(&mut self) -> Option<Victim> {
+        self.entries.pop()
+    }
+
+    fn clear(&mut self) {
+        self.entries.clear();
+    }
+}
+
+/// Evicts one key by `policy`; returns the bytes that freed, or None when there is nothing to
+/// evict.
+fn evict_one(server: &Server, policy: Policy, samples: u64) -> Option<u64> {
+    for _ in 0..ATTEMPTS_PER_EVICTION {
+        if policy.random() {
+            let victim = random_victim(server, policy)?;
+            if let Some(freed) = evict(server, policy, &victim) {
+                return Some(freed);
+            }
+            continue;
+        }
+        if !populate_pool(server, policy, samples) {
+            return None;
+        }
+        loop {
+            let Some(victim) = server.eviction.pool.lock().pop_best() else {
+                break;
+            };
+            if let Some(freed) = evict(server, policy, &victim) {
+                return Some(freed);
+            }
+        }
+    }
+    None
+}
+
+/// Samples every database that has candidates into the pool; false when none has any.
+fn populate_pool(server: &Server, policy: Policy, samples: u64) -> bool {
     let keyspace = &server.keyspace;
     let mut rng = rand::thread_rng();
     let lru_clock = server.lru_clock();
     let now_minutes = unix_time_ms() / 60_000;
-    let random = matches!(policy, Policy::AllKeysRandom | Policy::VolatileRandom);
-    let mut best: Option<Victim> = None;
-    // Databases in a random rotation, so random policies do not always drain db 0 first.
-    let dbs = keyspace.db_count();
-    let first_db = rng.gen_range(0..dbs.max(1));
-    for db in (0..dbs).map(|i| (first_db + i) % dbs) {
-        let shards = keyspace.shard_count();
-        let first_shard = rng.gen_range(0..shards.max(1));
-        // The first shard of this database with candidates.
-        for shard_index in (0..shards).map(|i| (first_shard + i) % shards) {
-            let Some(shard) = keyspace.lock_shard(db, shard_index) else {
-                continue;
-            };
-            let pool = if policy.volatile() {
-                shard.expires.len()
-            } else {
-                shard.main.len()
-            };
-            if pool == 0 {
-                continue;
-            }
-            let draws = if random { 1 } else { samples };
-            for _ in 0..draws {
-                let candidate = if policy.volatile() {
-                    shard
-                        .expires
-                        .random_entry(&mut rng)
-                        .map(|e| (e.key.as_bytes().to_vec(), Some(e.when_ms)))
-                } else {
-                    shard
-                        .main
-                        .random_entry(&mut rng)
-                        .map(|e| (e.key.as_bytes().to_vec(), None))
-                };
-                let Some((key, when_ms)) = candidate else {
-                    continue;
-                };
-                let score = match policy {
-                    Policy::VolatileTtl => u64::MAX - when_ms.unwrap_or(i64::MAX).max(0) as u64,
-                    Policy::AllKeysRandom | Policy::VolatileRandom => rng.gen(),
-                    _ => {
-                        let hash = keyspace.hash(&key);
-                        match shard.main.peek(hash, &key) {
-                            Some(entry) => entry_score(entry, policy, lru_clock, now_minutes),
-                            None => continue,
-                        }
-                    }
-                };
-                if best.as_ref().is_none_or(|b| score > b.score) {
-                    best = Some(Victim { db, key, score });
-                }
-            }
-            break;
-        }
-        if random && best.is_some() {
-            break;
+    let mut any = false;
+    for db in 0..keyspace.db_count() {
+        let sampled = sample_db(
+            server,
+            db,
+            policy,
+            samples,
+            &mut rng,
+            |shard, key, when_ms| match policy {
+                Policy::VolatileTtl => Some(u64::MAX - when_ms.unwrap_or(i64::MAX).max(0) as u64),
+                _ => shard
+                    .main
+                    .peek(keyspace.hash(key), key)
+                    .map(|entry| entry_score(entry, policy, lru_clock, now_minutes)),
+            },
+        );
+        let Some(sampled) = sampled else {
+            continue;
+        };
+        any = true;
+        let mut pool = server.eviction.pool.lock();
+        for victim in sampled {
+            pool.insert(victim);
         }
     }
-    best
+    any
+}
+
+/// The random policies' victim: a random key of the next database that has any.
+fn random_victim(server: &Server, policy: Policy) -> Option<Victim> {
+    let keyspace = &server.keyspace;
+    let dbs = keyspace.db_count();
+    let mut rng = rand::thread_rng();
+    for _ in 0..dbs {
+        let db = (server.eviction.next_db.fetch_add(1, Ordering::Relaxed) + 1) % dbs.max(1);
+        let sampled = sample_db(server, db, policy, 1, &mut rng, |_, _, _| Some(0));
+        if let Some(victim) = sampled.and_then(|mut sampled| sampled.pop()) {
+            return Some(victim);
+        }
+    }
+    None
+}
+
+/// Draws `draws` random candidates (keys, or keys with an expiry for the volatile policies)
+/// from the first shard of `db`, from a random one on, that has any, scored by `score` (None
+/// drops a candidate). None when the database has no candidate at all.
+fn sample_db(
+    server: &Server,
+    db: usize,
+    policy: Policy,
+    draws: u64,
+    rng: &mut impl Rng,
+    score: impl Fn(&crate::keyspace::Shard, &[u8], Option<i64>) -> Option<u64>,
+) -> Option<Vec<Victim>> {
+    let keyspace = &server.keyspace;
+    let shards = keyspace.shard_count();
+    let first_shard = rng.gen_range(0..shards.max(1));
+    for shard_index in (0..shards).map(|i| (first_shard + i) % shards) {
+        let Some(shard) = keyspace.lock_shard(db, shard_index) else {
+            continue;
+        };
+        let candidates = if policy.volatile() {
+            shard.expires.len()
+        } else {
+            shard.main.len()
+        };
+        if candidates == 0 {
+            continue;
+        }
+        let mut sampled = Vec::with_capacity(draws as usize);
+        for _ in 0..draws {
+            let candidate = if policy.volatile() {
+                shard
+                    .expires
+                    .random_entry(rng)
+                    .map(|e| (e.key.as_bytes().to_vec(), Some(e.when_ms)))
+            } else {
+                shard
+                    .main
+                    .random_entry(rng)
+                    .map(|e| (e.key.as_bytes().to_vec(), None))
+            };
+            let Some((key, when_ms)) = candidate else {
+                continue;
+            };
+            if let Some(score) = score(&shard, &key, when_ms) {
+                sampled.push(Victim { db, key, score });
+            }
+        }
+        return Some(sampled);
+    }
+    None
 }
 
 fn entry_score(entry: &Entry, policy: Policy, lru_clock: u32, now_minutes: i64) -> u64 {
@@ -281,17 +410,17 @@ fn idle_clock_units(lru: u32, clock: u32) -> u32 {
     }
 }
 
-/// Deletes the victim if it is still there; returns the bytes its removal freed.
-fn evict(server: &Server, victim: &Victim) -> u64 {
+/// Deletes the victim if it is still a candidate (it exists; with an expiry, for the
+/// volatile policies); returns the bytes its removal freed, None for a ghost.
+fn evict(server: &Server, policy: Policy, victim: &Victim) -> Option<u64> {
     let keyspace = &server.keyspace;
     let hash = keyspace.hash(&victim.key);
-    let Some(mut shard) = keyspace.lock_shard(victim.db, keyspace.shard_of(hash)) else {
-        return 0;
-    };
+    let mut shard = keyspace.lock_shard(victim.db, keyspace.shard_of(hash))?;
+    if policy.volatile() && shard.expire_of(hash, &victim.key).is_none() {
+        return None;
+    }
     let before = thread_deallocated_bytes();
-    let Some(entry) = shard.remove(hash, &victim.key) else {
-        return 0;
-    };
+    let entry = shard.remove(hash, &victim.key)?;
     drop(entry);
     let freed = thread_deallocated_bytes().saturating_sub(before);
     shard.watched.touch(&victim.key);
@@ -310,10 +439,10 @@ fn evict(server: &Server, victim: &Victim) -> u64 {
     if server.write_stream.is_active() {
         server.write_stream.emit(EffectBatch {
             db: victim.db,
-            commands: vec![vec![b"DEL".to_vec(), victim.key.clone()]],
+            commands: vec![vec![b"DEL".to_vec(), victim.key.clone()].into()],
         });
     }
-    freed
+    Some(freed)
 }
 
 /// Bytes this thread has freed since it started (jemalloc's `thread.deallocated`).
@@ -409,6 +538,139 @@ mod tests {
         assert_eq!(lfu_decay(10, 100, 103, 2), 9);
         assert_eq!(lfu_decay(2, 100, 200, 1), 0);
         assert_eq!(lfu_decay(10, 100, 200, 0), 10, "decay-time 0 never decays");
+    }
+
+    fn candidate(key: &str, score: u64) -> Victim {
+        Victim {
+            db: 0,
+            key: key.as_bytes().to_vec(),
+            score,
+        }
+    }
+
+    fn scores(pool: &EvictionPool) -> Vec<u64> {
+        pool.entries.iter().map(|e| e.score).collect()
+    }
+
+    #[test]
+    fn the_pool_keeps_the_best_sixteen_in_order() {
+        let mut pool = EvictionPool::default();
+        for i in (0..20u64).rev() {
+            pool.insert(candidate(&format!("k{i}"), i * 10));
+        }
+        assert_eq!(scores(&pool), (4..20).map(|i| i * 10).collect::<Vec<_>>());
+        // Worse than every entry of a full pool: dropped.
+        pool.insert(candidate("low", 5));
+        assert!(pool.entries.iter().all(|e| e.key != b"low"));
+        // In between: it takes its place and the worst entry goes.
+        pool.insert(candidate("mid", 105));
+        assert_eq!(pool.entries.len(), EVICTION_POOL_SIZE);
+        assert_eq!(pool.entries[0].score, 50);
+        assert!(pool.entries.windows(2).all(|w| w[0].score <= w[1].score));
+        // A key already there is rescored, not duplicated.
+        pool.insert(candidate("k19", 1));
+        assert_eq!(pool.entries.len(), EVICTION_POOL_SIZE);
+        assert_eq!(pool.entries[0].key, b"k19");
+        assert_eq!(pool.pop_best().map(|v| v.key), Some(b"k18".to_vec()));
+        pool.clear();
+        assert!(pool.pop_best().is_none());
+    }
+
+    /// Inserts `key` into database 0 with an idle time of `idle` LRU clock units.
+    fn insert_idle(server: &Server, key: &str, idle: u32, expires: bool) {
+        let keyspace = &server.keyspace;
+        let hash = keyspace.hash(key.as_bytes());
+        let mut shard = keyspace
+            .lock_shard(0, keyspace.shard_of(hash))
+            .expect("shard");
+        let lru = server.lru_clock().wrapping_sub(idle) & crate::server::LRU_CLOCK_MAX;
+        shard.insert(
+            hash,
+            key.as_bytes(),
+            crate::keyspace::value::Value::from_bytes(b"v"),
+            0,
+            lru,
+        );
+        if expires {
+            shard.set_expire(hash, key.as_bytes(), i64::MAX / 2);
+        }
+    }
+
+    fn exists(server: &Server, key: &str) -> bool {
+        let keyspace = &server.keyspace;
+        let hash = keyspace.hash(key.as_bytes());
+        let shard = keyspace
+            .lock_shard(0, keyspace.shard_of(hash))
+            .expect("shard");
+        shard.main.peek(hash, key.as_bytes()).is_some()
+    }
+
+    #[test]
+    fn each_eviction_takes_the_best_of_the_pool_which_stays_for_the_next() {
+        let server = crate::test_support::server();
+        let keys: Vec<String> = (0..200).map(|i| format!("k{i}")).collect();
+        for (i, key) in keys.iter().enumerate() {
+            insert_idle(&server, key, 1000 + i as u32, false);
+        }
+        let mut evicted: Vec<usize> = Vec::new();
+        for round in 1..=20 {
+            assert!(evict_one(&server, Policy::AllKeysLru, 5).is_some());
+            let gone: Vec<usize> = (0..keys.len())
+                .filter(|&i| !evicted.contains(&i) && !exists(&server, &keys[i]))
+                .collect();
+            let [victim] = gone[..] else {
+                panic!("round {round}: gone {gone:?}");
+            };
+            evicted.push(victim);
+            // The victim was the best candidate; the others stay for the next eviction.
+            let victim_score = 1000 + victim as u64;
+            let pool = server.eviction.pool.lock();
+            assert!(
+                !pool.entries.is_empty(),
+                "the pool is kept between evictions"
+            );
+            assert!(
+                pool.entries.iter().all(|e| e.score <= victim_score),
+                "round {round}: pool {:?}, victim {victim_score}",
+                scores(&pool)
+            );
+        }
+    }
+
+    #[test]
+    fn ghosts_are_skipped_and_volatile_policies_keep_persistent_keys() {
+        let server = crate::test_support::server();
+        insert_idle(&server, "persistent", 5000, false);
+        insert_idle(&server, "volatile", 10, true);
+        server
+            .eviction
+            .pool
+            .lock()
+            .insert(candidate("deleted-meanwhile", u64::MAX));
+        server
+            .eviction
+            .pool
+            .lock()
+            .insert(candidate("persistent", u64::MAX - 1));
+        assert!(evict_one(&server, Policy::VolatileLru, 5).is_some());
+        assert!(exists(&server, "persistent"));
+        assert!(!exists(&server, "volatile"));
+        assert!(server.eviction.pool.lock().entries.is_empty());
+        assert_eq!(evict_one(&server, Policy::VolatileLru, 5), None);
+        assert!(evict_one(&server, Policy::AllKeysRandom, 5).is_some());
+        assert!(!exists(&server, "persistent"));
+        assert_eq!(evict_one(&server, Policy::AllKeysLfu, 5), None);
+    }
+
+    #[test]
+    fn a_new_policy_starts_from_an_empty_pool() {
+        let eviction = Eviction::default();
+        eviction.configure(1, Policy::AllKeysLru, 5, 10);
+        eviction.pool.lock().insert(candidate("k", 1));
+        eviction.configure(2, Policy::AllKeysLru, 5, 10);
+        assert_eq!(eviction.pool.lock().entries.len(), 1);
+        eviction.configure(2, Policy::AllKeysLfu, 5, 10);
+        assert!(eviction.pool.lock().entries.is_empty());
     }
 
     #[test]

@@ -324,9 +324,13 @@ impl Server {
         ] {
             counter.store(get(name, default).max(0) as u64, Ordering::Relaxed);
         }
-        self.pubsub.set_output_limit(
-            config.client_output_buffer_limit(ferrokey_config::ClientClass::PubSub),
-        );
+        for class in [
+            ferrokey_config::ClientClass::Normal,
+            ferrokey_config::ClientClass::PubSub,
+        ] {
+            self.pubsub
+                .set_output_limit(class, config.client_output_buffer_limit(class));
+        }
         self.tracking.set_max_keys(config.tracking_table_max_keys());
         let debug = config.enable_debug_command();
         use ferrokey_config::ProtectedAction;

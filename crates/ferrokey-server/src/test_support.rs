@@ -1,10 +1,13 @@
 //! Helpers for the crate's unit tests: a server without listeners, a client on it, and a way
 //! to run commands through dispatch and see the effects they record in the write stream.
 
+use std::sync::Arc;
+
 use ferrokey_resp::{Protocol, ReplyBuf};
 
 use crate::client::{ClientState, Peer};
 use crate::server::Server;
+use crate::write_stream::EffectBatch;
 
 pub fn server() -> Server {
     Server::new(ferrokey_config::Config::new(), "test".into())
@@ -20,9 +23,8 @@ pub fn client(server: &Server) -> ClientState {
     ClientState::new(handle, true)
 }
 
-/// Runs `commands` on a fresh server and returns, per command, the effects it emitted, each
-/// as its words.
-pub fn effects_of(commands: &[&[&str]]) -> Vec<Vec<Vec<String>>> {
+/// Runs `commands` on a fresh server and returns, per command, the batches it emitted.
+pub fn batches_of(commands: &[&[&str]]) -> Vec<Vec<Arc<EffectBatch>>> {
     let server = server();
     let mut stream = server.write_stream.subscribe();
     let mut client = client(&server);
@@ -33,18 +35,32 @@ pub fn effects_of(commands: &[&[&str]]) -> Vec<Vec<Vec<String>>> {
         crate::dispatch::execute(&server, &mut client, &args, &mut out);
         let mut emitted = Vec::new();
         while let Ok(batch) = stream.try_recv() {
-            for effect in &batch.commands {
-                emitted.push(
-                    effect
-                        .iter()
-                        .map(|w| String::from_utf8_lossy(w).into())
-                        .collect(),
-                );
-            }
+            emitted.push(batch);
         }
         all.push(emitted);
     }
     all
+}
+
+/// Runs `commands` on a fresh server and returns, per command, the effects it emitted, each
+/// as its words.
+pub fn effects_of(commands: &[&[&str]]) -> Vec<Vec<Vec<String>>> {
+    batches_of(commands)
+        .into_iter()
+        .map(|batches| {
+            batches
+                .iter()
+                .flat_map(|batch| batch.commands.iter())
+                .map(|effect| {
+                    effect
+                        .args
+                        .iter()
+                        .map(|w| String::from_utf8_lossy(w).into())
+                        .collect()
+                })
+                .collect()
+        })
+        .collect()
 }
 
 /// `effects_of` for commands written as space-separated lines; effects come back as lines.

@@ -11,6 +11,13 @@
 //! FLUSHALL, SWAPDB: the watched keys that exist) are touched by those commands. A key that
 //! carried an expiry time when it was watched and whose time has passed by EXEC also fails the
 //! transaction, whether or not anything has deleted it yet. Reads never touch.
+//!
+//! The flag is the client's Valkey `CLIENT_DIRTY_CAS` (CLIENT LIST `d`), so it lives in the
+//! client's handle and is cleared when its watches are released (EXEC, DISCARD, UNWATCH, RESET,
+//! disconnection), after they are gone from the shards. Deleting an expired key touches the
+//! clients that watched it while it was live, as Valkey's `signalModifiedKey` on expiry does;
+//! one that watched it already expired is not touched by that deletion (Valkey's
+//! `watchedKey.expired`).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -30,6 +37,18 @@ impl WatchState {
     pub fn is_touched(&self) -> bool {
         self.touched.load(Ordering::Acquire)
     }
+
+    /// Clears the flag: call once the watches it was registered under are removed.
+    pub fn clear(&self) {
+        self.touched.store(false, Ordering::Release);
+    }
+}
+
+/// One watcher of a key.
+struct Watcher {
+    state: Arc<WatchState>,
+    /// The key had not expired when it was watched: its deletion by expiry is a change.
+    watched_live: bool,
 }
 
 /// Server-wide figures for INFO clients, and the fast path's test.
@@ -50,7 +69,7 @@ impl WatchStats {
 /// The watchers of one shard's keys.
 #[derive(Default)]
 pub struct WatchedKeys {
-    keys: HashMap<Box<[u8]>, Vec<Arc<WatchState>>, ahash::RandomState>,
+    keys: HashMap<Box<[u8]>, Vec<Watcher>, ahash::RandomState>,
 }
 
 impl WatchedKeys {
@@ -59,16 +78,26 @@ impl WatchedKeys {
         self.keys.is_empty()
     }
 
-    /// Adds a watcher of `key`; false when it already watched it.
-    pub fn add(&mut self, key: &[u8], state: &Arc<WatchState>, stats: &WatchStats) -> bool {
+    /// Adds a watcher of `key`; false when it already watched it. `watched_live`: the key had
+    /// not expired (it may not exist).
+    pub fn add(
+        &mut self,
+        key: &[u8],
+        state: &Arc<WatchState>,
+        watched_live: bool,
+        stats: &WatchStats,
+    ) -> bool {
         let watchers = self.keys.entry(key.into()).or_insert_with(|| {
             stats.watched_keys.fetch_add(1, Ordering::Relaxed);
             Vec::new()
         });
-        if watchers.iter().any(|w| Arc::ptr_eq(w, state)) {
+        if watchers.iter().any(|w| Arc::ptr_eq(&w.state, state)) {
             return false;
         }
-        watchers.push(state.clone());
+        watchers.push(Watcher {
+            state: state.clone(),
+            watched_live,
+        });
         true
     }
 
@@ -76,7 +105,7 @@ impl WatchedKeys {
         let Some(watchers) = self.keys.get_mut(key) else {
             return;
         };
-        watchers.retain(|w| !Arc::ptr_eq(w, state));
+        watchers.retain(|w| !Arc::ptr_eq(&w.state, state));
         if watchers.is_empty() {
             self.keys.remove(key);
             stats.watched_keys.fetch_sub(1, Ordering::Relaxed);
@@ -89,7 +118,21 @@ impl WatchedKeys {
             return;
         }
         if let Some(watchers) = self.keys.get(key) {
-            watchers.iter().for_each(|w| w.touch());
+            watchers.iter().for_each(|w| w.state.touch());
+        }
+    }
+
+    /// Invalidates the transactions of the clients that watched `key` while it was live, now
+    /// that its expiry deleted it.
+    pub fn touch_expired(&self, key: &[u8]) {
+        if self.keys.is_empty() {
+            return;
+        }
+        if let Some(watchers) = self.keys.get(key) {
+            watchers
+                .iter()
+                .filter(|w| w.watched_live)
+                .for_each(|w| w.state.touch());
         }
     }
 
@@ -97,7 +140,7 @@ impl WatchedKeys {
     pub fn touch_existing(&self, exists: impl Fn(&[u8]) -> bool) {
         for (key, watchers) in &self.keys {
             if exists(key) {
-                watchers.iter().for_each(|w| w.touch());
+                watchers.iter().for_each(|w| w.state.touch());
             }
         }
     }
@@ -111,7 +154,7 @@ pub struct WatchedKey {
     pub expires_at_ms: Option<i64>,
 }
 
-/// A client's watches: its flag and the keys it registered it under.
+/// A client's watches: its flag (shared with its handle) and the keys it registered it under.
 #[derive(Default)]
 pub struct ClientWatch {
     pub state: Arc<WatchState>,
@@ -141,10 +184,13 @@ mod tests {
             Arc::new(WatchState::default()),
             Arc::new(WatchState::default()),
         );
-        assert!(keys.add(b"k", &a, &stats));
-        assert!(!keys.add(b"k", &a, &stats), "one watch per client and key");
-        assert!(keys.add(b"k", &b, &stats));
-        assert!(keys.add(b"other", &b, &stats));
+        assert!(keys.add(b"k", &a, true, &stats));
+        assert!(
+            !keys.add(b"k", &a, true, &stats),
+            "one watch per client and key"
+        );
+        assert!(keys.add(b"k", &b, true, &stats));
+        assert!(keys.add(b"other", &b, true, &stats));
         assert_eq!(stats.watched_keys.load(Ordering::Relaxed), 2);
         keys.touch(b"unwatched");
         assert!(!a.is_touched() && !b.is_touched());
@@ -157,6 +203,27 @@ mod tests {
         keys.remove(b"other", &b, &stats);
         assert!(keys.is_empty());
         assert_eq!(stats.watched_keys.load(Ordering::Relaxed), 0);
+    }
+
+    #[test]
+    fn expiry_deletion_touches_only_who_watched_the_key_live() {
+        let stats = WatchStats::default();
+        let mut keys = WatchedKeys::default();
+        let (live, late) = (
+            Arc::new(WatchState::default()),
+            Arc::new(WatchState::default()),
+        );
+        keys.add(b"k", &live, true, &stats);
+        keys.add(b"k", &late, false, &stats);
+        keys.touch_expired(b"k");
+        assert!(live.is_touched() && !late.is_touched());
+        live.clear();
+        assert!(!live.is_touched());
+        keys.touch(b"k");
+        assert!(
+            live.is_touched() && late.is_touched(),
+            "writes touch everyone"
+        );
     }
 
     #[test]

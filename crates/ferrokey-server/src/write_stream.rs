@@ -4,6 +4,12 @@
 //! absolute `PXAT`, a blocking pop as its non-blocking form), tagged with its database. AOF
 //! and replicas consume this stream and nothing else (keyspace notifications carry event names
 //! effects cannot express and are raised beside them, under the same locks: `notify.rs`).
+//! Most effects go to both; a few go to replicas only (`Effect::replicas_only`): PUBLISH and
+//! SPUBLISH, which Valkey propagates with `PROPAGATE_REPL` alone, so that a replica's
+//! subscribers hear what the primary's do while a reloaded AOF does not publish the past again.
+//! They stay in their place in the batch, so a transaction's messages reach replicas between its
+//! writes, in order; an AOF writer skips them (`EffectBatch::for_aof`), and a transaction that
+//! only published leaves an empty `MULTI`/`EXEC` there, as in Valkey.
 //!
 //! Effects are emitted while the writer still holds the shard locks of the keys involved, and
 //! the stream's own lock gives them a total order; so two effects on the same key always appear
@@ -15,14 +21,53 @@ use std::sync::Arc;
 use parking_lot::Mutex;
 use tokio::sync::mpsc;
 
-/// One replayable command.
+/// One replayable command, as its words.
 pub type EffectArgs = Vec<Vec<u8>>;
+
+/// One command of the stream and who replays it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Effect {
+    pub args: EffectArgs,
+    /// For replicas, not for the AOF (Valkey's `PROPAGATE_REPL` without `PROPAGATE_AOF`).
+    pub replicas_only: bool,
+}
+
+impl Effect {
+    /// An effect only replicas replay (PUBLISH, SPUBLISH).
+    pub fn replicas_only(args: EffectArgs) -> Effect {
+        Effect {
+            args,
+            replicas_only: true,
+        }
+    }
+}
+
+impl From<EffectArgs> for Effect {
+    /// An effect for every reader: AOF and replicas.
+    fn from(args: EffectArgs) -> Effect {
+        Effect {
+            args,
+            replicas_only: false,
+        }
+    }
+}
 
 /// The effects of one command, or of a whole transaction, applied atomically in one database.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EffectBatch {
     pub db: usize,
-    pub commands: Vec<EffectArgs>,
+    pub commands: Vec<Effect>,
+}
+
+impl EffectBatch {
+    /// The commands an AOF writer appends: all but the replicas-only ones.
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub fn for_aof(&self) -> impl Iterator<Item = &EffectArgs> {
+        self.commands
+            .iter()
+            .filter(|effect| !effect.replicas_only)
+            .map(|effect| &effect.args)
+    }
 }
 
 #[derive(Default)]
@@ -75,18 +120,36 @@ mod tests {
         for i in 0..3u8 {
             stream.emit(EffectBatch {
                 db: 0,
-                commands: vec![vec![b"DEL".to_vec(), vec![i]]],
+                commands: vec![vec![b"DEL".to_vec(), vec![i]].into()],
             });
         }
         for i in 0..3u8 {
             let got = rx.try_recv().expect("batch");
-            assert_eq!(got.commands[0][1], vec![i]);
+            assert_eq!(got.commands[0].args[1], vec![i]);
         }
         drop(rx);
         stream.emit(EffectBatch {
             db: 0,
-            commands: vec![vec![b"DEL".to_vec()]],
+            commands: vec![vec![b"DEL".to_vec()].into()],
         });
         assert!(!stream.is_active());
+    }
+
+    #[test]
+    fn the_aof_view_skips_replicas_only_effects_in_place() {
+        let words =
+            |text: &str| -> EffectArgs { text.split(' ').map(|w| w.as_bytes().to_vec()).collect() };
+        let batch = EffectBatch {
+            db: 0,
+            commands: vec![
+                words("MULTI").into(),
+                words("SET k v").into(),
+                Effect::replicas_only(words("PUBLISH ch hi")),
+                words("EXEC").into(),
+            ],
+        };
+        let aof: Vec<&EffectArgs> = batch.for_aof().collect();
+        assert_eq!(aof, [&words("MULTI"), &words("SET k v"), &words("EXEC")]);
+        assert!(batch.commands[2].replicas_only);
     }
 }

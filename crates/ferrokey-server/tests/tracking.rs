@@ -3,7 +3,8 @@
 //! CACHING, BCAST prefixes, REDIRECT to a RESP2 subscriber of `__redis__:invalidate`, a broken
 //! redirection, flushes, expiry, MULTI/EXEC, `tracking-table-max-keys`, writers on many
 //! connections at once, and the cleanup of tracking state (OFF, RESET, disconnection, CLIENT
-//! KILL) as INFO and CLIENT LIST show it. Reply shapes are covered by the differential corpus
+//! KILL) as INFO and CLIENT LIST show it, and the output-buffer limits that close a receiver
+//! of invalidations that stops reading. Reply shapes are covered by the differential corpus
 //! (tests/corpus/tracking.txt); the facts asserted here were checked on Valkey 8.1.
 
 mod common;
@@ -456,4 +457,143 @@ fn tracking_state_goes_with_off_reset_disconnection_and_kill() {
     // A client that stopped tracking is not told about keys it read before.
     cmd(&mut a, "SET k1 x");
     assert_eq!(cmd(&mut a, "PING"), b"+PONG\r\n");
+}
+
+/// The `omem=` of client `id` in CLIENT LIST, None once it is gone.
+fn client_omem(admin: &mut RespConn, id: u64) -> Option<i64> {
+    let list = String::from_utf8_lossy(&cmd(admin, "CLIENT LIST")).into_owned();
+    let line = list.lines().find(|l| l.starts_with(&format!("id={id} ")))?;
+    line.split(' ')
+        .find_map(|f| f.strip_prefix("omem="))
+        .and_then(|v| v.parse().ok())
+}
+
+/// A key of `len` bytes, distinct per `i`: invalidations of such keys fill buffers fast.
+fn long_key(i: usize, len: usize) -> Vec<u8> {
+    let mut key = format!("k{i}-").into_bytes();
+    key.resize(len, b'x');
+    key
+}
+
+/// Sends `commands` pipelined and reads (and discards) their replies.
+fn pipeline(conn: &mut RespConn, commands: &[Vec<Vec<u8>>]) {
+    let mut bytes = Vec::new();
+    for command in commands {
+        bytes.extend(encode_command(command));
+    }
+    conn.send_raw(&bytes).unwrap();
+    for _ in commands {
+        reply(conn);
+    }
+}
+
+/// Reads frames until the server closes the connection; fails on a timeout.
+fn await_closed(conn: &mut RespConn) {
+    loop {
+        match conn.read_reply() {
+            ReadOutcome::Frame(_) => {}
+            ReadOutcome::Closed { .. } => return,
+            other => panic!(
+                "connection not closed: {}",
+                show(&other.to_bytes()[..40.min(other.to_bytes().len())])
+            ),
+        }
+    }
+}
+
+#[test]
+fn a_resp2_redirect_target_that_stops_reading_is_closed_at_the_pubsub_limit() {
+    const KEY_BYTES: usize = 4096;
+    let server = start(&[]);
+    let mut admin = conn(&server);
+    let set = [
+        "CONFIG",
+        "SET",
+        "client-output-buffer-limit",
+        "pubsub 64kb 0 0",
+    ];
+    assert_eq!(admin.command(&set).unwrap(), b"+OK\r\n");
+    let mut target = conn(&server);
+    let target_id = client_id(&mut target);
+    cmd(&mut target, "SUBSCRIBE __redis__:invalidate");
+    let mut tracker = conn(&server);
+    assert_eq!(
+        cmd(
+            &mut tracker,
+            &format!("CLIENT TRACKING on REDIRECT {target_id}")
+        ),
+        b"+OK\r\n"
+    );
+    // Each GET then SET sends the target one invalidation of a 4 KB key, which it never reads:
+    // past the socket buffers (a few MB), its queue reaches 64 KB and it is closed, as Valkey
+    // closes it after about 800 of them.
+    let mut rounds = 0;
+    while client_omem(&mut admin, target_id).is_some() {
+        assert!(rounds < 40, "the target was never closed");
+        let commands: Vec<Vec<Vec<u8>>> = (rounds * 100..(rounds + 1) * 100)
+            .flat_map(|i| {
+                let key = long_key(i, KEY_BYTES);
+                [
+                    vec![b"GET".to_vec(), key.clone()],
+                    vec![b"SET".to_vec(), key, b"v".to_vec()],
+                ]
+            })
+            .collect();
+        pipeline(&mut tracker, &commands);
+        rounds += 1;
+    }
+    assert_eq!(
+        info_field(&mut admin, "client_output_buffer_limit_disconnections"),
+        1
+    );
+    await_closed(&mut target);
+    // The tracking client itself stays, its redirection now broken.
+    assert_eq!(cmd(&mut tracker, "PING"), b"+PONG\r\n");
+}
+
+#[test]
+fn a_resp3_tracker_that_stops_reading_is_a_normal_client_for_the_limits() {
+    const KEY_BYTES: usize = 8192;
+    let server = start(&[]);
+    let mut admin = conn(&server);
+    let mut writer = conn(&server);
+    let mut tracker = resp3(&server);
+    let tracker_id = client_id(&mut tracker);
+    assert_eq!(cmd(&mut tracker, "CLIENT TRACKING on BCAST"), b"+OK\r\n");
+    let set_limits = |admin: &mut RespConn, value: &str| {
+        let set = ["CONFIG", "SET", "client-output-buffer-limit", value];
+        assert_eq!(admin.command(&set).unwrap(), b"+OK\r\n");
+    };
+    // The pubsub class does not apply to a tracker without subscriptions: its invalidations
+    // pile up past the socket buffers (Valkey let it reach 9 MB of omem in the same test).
+    set_limits(&mut admin, "pubsub 64kb 0 0");
+    let mut next = 0;
+    let mut write_keys = |writer: &mut RespConn, count: usize| {
+        let commands: Vec<Vec<Vec<u8>>> = (next..next + count)
+            .map(|i| vec![b"SET".to_vec(), long_key(i, KEY_BYTES), b"v".to_vec()])
+            .collect();
+        next += count;
+        pipeline(writer, &commands);
+    };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        write_keys(&mut writer, 100);
+        let omem = client_omem(&mut admin, tracker_id).expect("the tracker stays");
+        if omem > 1 << 20 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "omem stays at {omem}");
+    }
+    assert_eq!(
+        info_field(&mut admin, "client_output_buffer_limit_disconnections"),
+        0
+    );
+    // The normal class does: the next invalidation (or the cron) closes it.
+    set_limits(&mut admin, "normal 64kb 0 0");
+    write_keys(&mut writer, 1);
+    eventually(1, || {
+        info_field(&mut admin, "client_output_buffer_limit_disconnections")
+    });
+    assert_eq!(client_omem(&mut admin, tracker_id), None);
+    await_closed(&mut tracker);
 }

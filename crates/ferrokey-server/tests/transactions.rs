@@ -1,8 +1,8 @@
 //! Transactions with several real connections: WATCH invalidated by other clients' writes, by
 //! expiry, by flushes and SWAPDB but not by reads; isolation of MULTI/EXEC across shards while
 //! other clients write and read; clients blocked on keys a transaction feeds are served after
-//! it; CLIENT LIST and INFO figures. Single-connection reply shapes are the corpus's job
-//! (`tests/corpus/transactions.txt`).
+//! it; CLIENT LIST and INFO figures, the `d` flag of a watch a change broke among them.
+//! Single-connection reply shapes are the corpus's job (`tests/corpus/transactions.txt`).
 
 mod common;
 
@@ -234,4 +234,96 @@ fn clients_blocked_on_keys_a_transaction_feeds_are_served_after_it() {
         b"*2\r\n$1\r\nq\r\n$1\r\na\r\n"
     );
     assert_eq!(cmd(&mut writer, "LRANGE q 0 -1"), b"*1\r\n$1\r\nb\r\n");
+}
+
+/// The `flags=` field of client `id` in CLIENT LIST.
+fn flags_of(admin: &mut RespConn, id: &str) -> String {
+    let list = String::from_utf8(cmd(admin, "CLIENT LIST")).unwrap();
+    list.lines()
+        .find(|l| l.starts_with(&format!("id={id} ")))
+        .and_then(|l| l.split(' ').find_map(|f| f.strip_prefix("flags=")))
+        .unwrap_or_else(|| panic!("no client {id} in {list}"))
+        .to_string()
+}
+
+#[test]
+fn client_list_shows_d_while_a_broken_watch_is_held() {
+    // Facts checked on Valkey 8.1 with the same steps.
+    let server = start();
+    let (mut watcher, mut admin) = (conn(&server), conn(&server));
+    let id = String::from_utf8(cmd(&mut watcher, "CLIENT ID")).unwrap();
+    let id = id.trim_start_matches(':').trim().to_string();
+    cmd(&mut watcher, "WATCH k");
+    assert_eq!(flags_of(&mut admin, &id), "N");
+    cmd(&mut admin, "SET k 1");
+    assert_eq!(flags_of(&mut admin, &id), "d");
+    let own = String::from_utf8(cmd(&mut watcher, "CLIENT INFO")).unwrap();
+    assert!(own.contains(" flags=d "), "{own}");
+    cmd(&mut watcher, "MULTI");
+    assert_eq!(flags_of(&mut admin, &id), "xd");
+    assert_eq!(cmd(&mut watcher, "EXEC"), ABORTED);
+    assert_eq!(flags_of(&mut admin, &id), "N");
+    // UNWATCH, DISCARD and RESET clear it too.
+    for release in [&["UNWATCH"][..], &["MULTI", "DISCARD"], &["RESET"]] {
+        cmd(&mut watcher, "WATCH k");
+        cmd(&mut admin, "SET k 2");
+        for line in release {
+            cmd(&mut watcher, line);
+        }
+        assert_eq!(flags_of(&mut admin, &id), "N", "{release:?}");
+    }
+    // Deleting a missing key changes nothing; creating it does.
+    cmd(&mut watcher, "WATCH missing");
+    cmd(&mut admin, "DEL missing");
+    assert_eq!(flags_of(&mut admin, &id), "N");
+    cmd(&mut admin, "SET missing 1");
+    assert_eq!(flags_of(&mut admin, &id), "d");
+    cmd(&mut watcher, "UNWATCH");
+    // The letter follows the tracking ones.
+    cmd(&mut watcher, "CLIENT TRACKING on BCAST");
+    cmd(&mut watcher, "WATCH k");
+    cmd(&mut admin, "SET k 3");
+    assert_eq!(flags_of(&mut admin, &id), "tBd");
+    cmd(&mut watcher, "UNWATCH");
+    cmd(&mut watcher, "CLIENT TRACKING off");
+}
+
+#[test]
+fn expiry_sets_d_once_it_deletes_a_key_watched_live() {
+    let server = start();
+    let (mut watcher, mut admin) = (conn(&server), conn(&server));
+    let id = String::from_utf8(cmd(&mut watcher, "CLIENT ID")).unwrap();
+    let id = id.trim_start_matches(':').trim().to_string();
+    cmd(&mut admin, "DEBUG SET-ACTIVE-EXPIRE 0");
+    cmd(&mut admin, "SET e 1 PX 50");
+    cmd(&mut watcher, "WATCH e");
+    thread::sleep(Duration::from_millis(100));
+    // Expired but not yet deleted: EXEC would fail, the flag is not set yet.
+    assert_eq!(flags_of(&mut admin, &id), "N");
+    assert_eq!(cmd(&mut admin, "GET e"), b"$-1\r\n");
+    assert_eq!(flags_of(&mut admin, &id), "d");
+    assert_eq!(transaction(&mut watcher, &["PING"]), ABORTED);
+    // A key already expired when watched: its deletion is no change.
+    cmd(&mut admin, "SET stale 1 PX 1");
+    thread::sleep(Duration::from_millis(5));
+    cmd(&mut watcher, "WATCH stale");
+    assert_eq!(cmd(&mut admin, "GET stale"), b"$-1\r\n");
+    assert_eq!(flags_of(&mut admin, &id), "N");
+    assert_eq!(transaction(&mut watcher, &["PING"]), b"*1\r\n+PONG\r\n");
+}
+
+#[test]
+fn commands_inside_exec_see_their_client_still_in_multi() {
+    let server = start();
+    let mut client = conn(&server);
+    let reply = String::from_utf8(transaction(&mut client, &["CLIENT INFO", "PING"])).unwrap();
+    assert!(
+        reply.contains(" flags=x ") && reply.contains(" multi=2 "),
+        "{reply}"
+    );
+    let after = String::from_utf8(cmd(&mut client, "CLIENT INFO")).unwrap();
+    assert!(
+        after.contains(" flags=N ") && after.contains(" multi=-1 "),
+        "{after}"
+    );
 }

@@ -414,7 +414,7 @@ mod tests {
                 batch
                     .commands
                     .iter()
-                    .map(|c| String::from_utf8_lossy(&c.join(&b' ')).into_owned()),
+                    .map(|c| String::from_utf8_lossy(&c.args.join(&b' ')).into_owned()),
             );
         }
         assert_eq!(

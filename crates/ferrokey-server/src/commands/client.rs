@@ -325,7 +325,7 @@ fn client_kill(ctx: &mut Ctx) {
             continue;
         }
         if client.id == me {
-            ctx.client.close_after_reply = true;
+            ctx.client.set_close_after_reply();
         } else {
             client.kill();
             // Gone at once for PUBSUB NUMSUB too, as in Valkey, not when its task notices.
@@ -553,6 +553,12 @@ fn flags_field(client: &ClientHandle) -> String {
             flags.push(letter);
         }
     }
+    if client.watch_state.is_touched() {
+        flags.push('d');
+    }
+    if client.close_after_reply.load(Ordering::Relaxed) {
+        flags.push('c');
+    }
     if matches!(client.peer, Peer::Unix { .. }) {
         flags.push('U');
     }
@@ -667,6 +673,30 @@ mod tests {
         assert_eq!(ClientType::from_name(b"primary"), Some(ClientType::Primary));
         assert_eq!(ClientType::from_name(b"Normal"), Some(ClientType::Normal));
         assert_eq!(ClientType::from_name(b"foo"), None);
+    }
+
+    #[test]
+    fn flags_follow_valkeys_letter_order() {
+        let registry = crate::client::ClientRegistry::default();
+        let addr: std::net::SocketAddr = ([127, 0, 0, 1], 1).into();
+        let (tcp, _pushes) = registry.register(Peer::Tcp { addr, local: addr }, -1);
+        assert_eq!(flags_field(&tcp), "N");
+        let (unix, _pushes) = registry.register(
+            Peer::Unix {
+                path: "test".into(),
+            },
+            -1,
+        );
+        assert_eq!(flags_field(&unix), "U");
+        unix.in_multi_count.store(2, Ordering::Relaxed);
+        unix.watch_state.touch();
+        unix.close_after_reply.store(true, Ordering::Relaxed);
+        unix.no_evict.store(true, Ordering::Relaxed);
+        unix.no_touch.store(true, Ordering::Relaxed);
+        // Valkey 8.1 showed `xd`, `tBd` and `tdc` for these combinations.
+        assert_eq!(flags_field(&unix), "xdcUeT");
+        tcp.watch_state.touch();
+        assert_eq!(flags_field(&tcp), "d");
     }
 
     #[test]

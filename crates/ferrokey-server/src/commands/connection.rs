@@ -81,7 +81,7 @@ fn echo(ctx: &mut Ctx) {
 
 fn quit(ctx: &mut Ctx) {
     ctx.out.ok();
-    ctx.client.close_after_reply = true;
+    ctx.client.set_close_after_reply();
 }
 
 fn reset(ctx: &mut Ctx) {

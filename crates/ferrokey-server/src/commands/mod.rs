@@ -37,7 +37,7 @@ use crate::keyspace::value::{flags, Entry, Value};
 use crate::keyspace::{LockSet, Shard};
 use crate::notify::class;
 use crate::server::{Server, Stats};
-use crate::write_stream::EffectArgs;
+use crate::write_stream::{Effect, EffectArgs};
 
 pub use registry::{Handler, Scope};
 
@@ -64,7 +64,7 @@ pub struct Ctx<'c, 'k> {
     /// The time the command started, used for every expiry decision it makes.
     pub now_ms: i64,
     /// Effects recorded for the write stream, in order.
-    pub effects: &'c mut Vec<EffectArgs>,
+    pub effects: &'c mut Vec<Effect>,
     /// Set when the handler recorded its own effects instead of the verbatim command.
     pub custom_effect: bool,
     /// Number of changes the command made (Redis's `dirty`).
@@ -94,7 +94,17 @@ impl<'c, 'k> Ctx<'c, 'k> {
     pub fn record_effect(&mut self, args: EffectArgs) {
         self.custom_effect = true;
         if self.server.write_stream.is_active() {
-            self.effects.push(args);
+            self.effects.push(args.into());
+        }
+    }
+
+    /// Records the command as it came for replicas alone: Valkey's `forceCommandPropagation`
+    /// with `PROPAGATE_REPL`, for PUBLISH and SPUBLISH, which change no data.
+    pub fn record_verbatim_for_replicas(&mut self) {
+        self.custom_effect = true;
+        if self.server.write_stream.is_active() {
+            let args = self.args.iter().map(|a| a.to_vec()).collect();
+            self.effects.push(Effect::replicas_only(args));
         }
     }
 
@@ -383,7 +393,7 @@ impl<'c, 'k> Ctx<'c, 'k> {
 fn expire_if_needed(
     server: &Server,
     locks: &mut LockSet,
-    effects: &mut Vec<EffectArgs>,
+    effects: &mut Vec<Effect>,
     now_ms: i64,
     db: usize,
     key: &[u8],
@@ -401,13 +411,14 @@ fn expire_if_needed(
         return true;
     }
     shard.remove(hash, key);
+    shard.watched.touch_expired(key);
     Stats::add(&server.stats.expired_keys, 1);
     crate::notify::notify(server, db, class::EXPIRED, "expired", key, origin);
     if server.tracking.any() {
         crate::tracking::key_expired(server, key, origin);
     }
     if server.write_stream.is_active() {
-        effects.push(vec![b"DEL".to_vec(), key.to_vec()]);
+        effects.push(vec![b"DEL".to_vec(), key.to_vec()].into());
     }
     true
 }
@@ -418,7 +429,7 @@ fn expire_if_needed(
 fn lookup<'l>(
     server: &Server,
     locks: &'l mut LockSet,
-    effects: &mut Vec<EffectArgs>,
+    effects: &mut Vec<Effect>,
     now_ms: i64,
     db: usize,
     key: &[u8],

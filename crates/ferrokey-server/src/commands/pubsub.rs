@@ -5,6 +5,10 @@
 //! PUBSUB NUMSUB and SHARDNUMSUB answer a flat array of name/count pairs in both protocols
 //! (not a map), and CHANNELS/SHARDCHANNELS take at most one pattern, with Valkey's "unknown
 //! subcommand or wrong number of arguments" error beyond it.
+//!
+//! PUBLISH and SPUBLISH enter the write stream as they came, for replicas only (Valkey
+//! propagates them with `PROPAGATE_REPL`, whatever the number of receivers): a replica's
+//! subscribers hear the primary's messages, and the AOF never replays them.
 
 use super::registry::{Binding, Scope};
 use super::Ctx;
@@ -63,12 +67,15 @@ fn sunsubscribe(ctx: &mut Ctx) {
 
 fn publish(ctx: &mut Ctx) {
     let receivers = pubsub::publish(ctx.server, ctx.arg(1), ctx.arg(2), Some(ctx.client.id()));
+    // Replicas publish it to their own subscribers; the AOF does not keep it.
+    ctx.record_verbatim_for_replicas();
     ctx.out.int(receivers as i64);
 }
 
 fn spublish(ctx: &mut Ctx) {
     let receivers =
         pubsub::publish_shard(ctx.server, ctx.arg(1), ctx.arg(2), Some(ctx.client.id()));
+    ctx.record_verbatim_for_replicas();
     ctx.out.int(receivers as i64);
 }
 
@@ -140,4 +147,105 @@ fn pubsub_help(ctx: &mut Ctx) {
             "    Return the number of subscribers for the specified shard level channel(s)",
         ],
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::test_support::{batches_of, effects_of_lines};
+
+    /// Per command: its effects as lines, each prefixed with `repl:` when replicas only.
+    fn targeted(lines: &[&str]) -> Vec<Vec<String>> {
+        let commands: Vec<Vec<&str>> = lines.iter().map(|l| l.split(' ').collect()).collect();
+        let commands: Vec<&[&str]> = commands.iter().map(Vec::as_slice).collect();
+        batches_of(&commands)
+            .iter()
+            .map(|batches| {
+                batches
+                    .iter()
+                    .flat_map(|batch| batch.commands.iter())
+                    .map(|effect| {
+                        let words: Vec<String> = effect
+                            .args
+                            .iter()
+                            .map(|w| String::from_utf8_lossy(w).into_owned())
+                            .collect();
+                        let prefix = if effect.replicas_only { "repl:" } else { "" };
+                        format!("{prefix}{}", words.join(" "))
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn publish_reaches_replicas_only_as_received_in_the_clients_database() {
+        let commands = [
+            "publish ch m1",
+            "SPUBLISH sch m2",
+            "SELECT 3",
+            "PUBLISH ch3 m3",
+        ];
+        let effects = targeted(&commands);
+        assert_eq!(effects[0], ["repl:publish ch m1"]);
+        assert_eq!(effects[1], ["repl:SPUBLISH sch m2"]);
+        assert!(effects[2].is_empty());
+        assert_eq!(effects[3], ["repl:PUBLISH ch3 m3"]);
+        let commands: Vec<Vec<&str>> = commands.iter().map(|l| l.split(' ').collect()).collect();
+        let commands: Vec<&[&str]> = commands.iter().map(Vec::as_slice).collect();
+        let batches = batches_of(&commands);
+        assert_eq!(batches[3][0].db, 3);
+        assert_eq!(batches[3][0].for_aof().count(), 0);
+        // Nothing in the PUBSUB family but the two publishers produces an effect.
+        let quiet = effects_of_lines(&["PUBSUB CHANNELS", "PUBSUB NUMSUB ch", "PUBSUB NUMPAT"]);
+        assert!(quiet.iter().all(Vec::is_empty), "{quiet:?}");
+    }
+
+    #[test]
+    fn a_transaction_keeps_its_messages_in_place() {
+        // The shapes Valkey 8.1 sends a replica (checked with `valkey-cli --replica`).
+        let effects = targeted(&[
+            "MULTI",
+            "SET a 1",
+            "PUBLISH ch inmulti",
+            "SET b 2",
+            "EXEC",
+            "MULTI",
+            "PUBLISH ch only",
+            "EXEC",
+            "MULTI",
+            "PUBLISH ch p1",
+            "SPUBLISH ch p2",
+            "EXEC",
+            "MULTI",
+            "SELECT 2",
+            "PUBLISH ch indb2",
+            "SET x 1",
+            "EXEC",
+        ]);
+        assert_eq!(
+            effects[4],
+            [
+                "MULTI",
+                "SET a 1",
+                "repl:PUBLISH ch inmulti",
+                "SET b 2",
+                "EXEC"
+            ]
+        );
+        assert_eq!(effects[7], ["repl:PUBLISH ch only"]);
+        assert_eq!(
+            effects[11],
+            ["MULTI", "repl:PUBLISH ch p1", "repl:SPUBLISH ch p2", "EXEC"]
+        );
+        assert_eq!(
+            effects[16],
+            [
+                "MULTI",
+                "SELECT 2",
+                "repl:PUBLISH ch indb2",
+                "SET x 1",
+                "EXEC"
+            ]
+        );
+    }
 }

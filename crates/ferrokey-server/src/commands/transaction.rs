@@ -9,6 +9,12 @@
 //! those locks. No other client can observe the transaction half done, and clients blocked on
 //! keys it fed are served after the whole of it. Its effects reach the write stream as one
 //! batch, wrapped in MULTI ... EXEC when there is more than one.
+//!
+//! While EXEC runs the queued commands the client still shows as in MULTI (CLIENT LIST `x`,
+//! `multi=`), as in Valkey. A command that closes the client (CLIENT KILL of itself) does not
+//! stop the others, but no reply after its own is sent: EXEC's array stays short, as Valkey's
+//! does for a client marked to close. A watched key's change shows as CLIENT LIST `d` until the
+//! watches are released (`watch`).
 
 use std::sync::atomic::Ordering;
 
@@ -20,7 +26,7 @@ use crate::client::{ClientState, QueuedCommand, Transaction};
 use crate::keyspace::LockSet;
 use crate::server::Server;
 use crate::watch::{ClientWatch, WatchedKey};
-use crate::write_stream::EffectArgs;
+use crate::write_stream::Effect;
 
 pub const COMMANDS: &[Binding] = &[
     ("multi", multi, Scope::None),
@@ -52,9 +58,16 @@ fn end_transaction(client: &mut ClientState) -> Option<Transaction> {
 }
 
 fn exec(ctx: &mut Ctx) {
-    let Some(transaction) = end_transaction(ctx.client) else {
+    // The client stays in MULTI for CLIENT LIST (`x`, `multi=`) while its commands run, as in
+    // Valkey, though the dispatcher no longer queues for it.
+    let Some(transaction) = ctx.client.multi.take() else {
         return ctx.out.error("ERR EXEC without MULTI");
     };
+    run_transaction(ctx, transaction);
+    end_transaction(ctx.client);
+}
+
+fn run_transaction(ctx: &mut Ctx, transaction: Transaction) {
     if transaction.aborted {
         unwatch_all(ctx.server, ctx.client);
         return ctx
@@ -74,8 +87,11 @@ fn exec(ctx: &mut Ctx) {
     ctx.client.deferred_unwatch = watch;
     ctx.client.deny_blocking = true;
     ctx.out.array(transaction.queued.len());
-    let mut effects: Vec<EffectArgs> = Vec::new();
+    let mut effects: Vec<Effect> = Vec::new();
     let mut effects_db = start_db;
+    // Where the replies stop once a command closes the client (CLIENT KILL of itself): the
+    // rest still run, but nothing more is sent, as Valkey refuses replies to such a client.
+    let mut replies_end = None;
     for queued in &transaction.queued {
         let args = queued.args();
         let entry = server.commands.get(queued.spec);
@@ -96,11 +112,16 @@ fn exec(ctx: &mut Ctx) {
             ctx.locks,
             &mut command_effects,
         );
+        if let Some(end) = replies_end {
+            ctx.out.truncate(end);
+        } else if ctx.client.close_after_reply {
+            replies_end = Some(ctx.out.len());
+        }
         if command_effects.is_empty() {
             continue;
         }
         if db != effects_db {
-            effects.push(vec![b"SELECT".to_vec(), db.to_string().into_bytes()]);
+            effects.push(vec![b"SELECT".to_vec(), db.to_string().into_bytes()].into());
             effects_db = db;
         }
         effects.append(&mut command_effects);
@@ -108,8 +129,8 @@ fn exec(ctx: &mut Ctx) {
     ctx.client.deny_blocking = false;
     ctx.suppress_effect();
     if effects.len() > 1 {
-        effects.insert(0, vec![b"MULTI".to_vec()]);
-        effects.push(vec![b"EXEC".to_vec()]);
+        effects.insert(0, vec![b"MULTI".to_vec()].into());
+        effects.push(vec![b"EXEC".to_vec()].into());
     }
     ctx.effects.append(&mut effects);
 }
@@ -157,6 +178,7 @@ fn watch(ctx: &mut Ctx) {
     // WATCH inside MULTI never gets here: its NO_MULTI flag refuses it while queueing.
     let db = ctx.client.db;
     let server = ctx.server;
+    let handle_state = ctx.client.handle.watch_state.clone();
     let state = ctx
         .client
         .watch
@@ -165,7 +187,10 @@ fn watch(ctx: &mut Ctx) {
                 .watch
                 .watching_clients
                 .fetch_add(1, Ordering::Relaxed);
-            ClientWatch::default()
+            ClientWatch {
+                state: handle_state,
+                keys: Vec::new(),
+            }
         })
         .state
         .clone();
@@ -174,10 +199,12 @@ fn watch(ctx: &mut Ctx) {
         let Some(shard) = ctx.locks.shard(db, hash) else {
             continue;
         };
-        if !shard.watched.add(key, &state, &server.watch) {
+        let expiry = shard.expire_of(hash, key);
+        let watched_live = expiry.is_none_or(|at| at > ctx.now_ms);
+        if !shard.watched.add(key, &state, watched_live, &server.watch) {
             continue;
         }
-        let expires_at_ms = shard.expire_of(hash, key).filter(|&at| at > ctx.now_ms);
+        let expires_at_ms = expiry.filter(|&at| at > ctx.now_ms);
         if let Some(watch) = ctx.client.watch.as_mut() {
             watch.keys.push(WatchedKey {
                 db,
@@ -223,6 +250,8 @@ pub fn release_watch(server: &Server, watch: &ClientWatch) {
             }
         }
     }
+    // No shard can touch the flag any more: the client is clean for its next WATCH.
+    watch.state.clear();
     server
         .watch
         .watching_clients

@@ -206,13 +206,14 @@ fn expire_keys(server: &Server, params: &CycleParams) -> u64 {
                     if *when <= now {
                         let hash = keyspace.hash(key);
                         shard.remove(hash, key);
+                        shard.watched.touch_expired(key);
                         expired += 1;
                         notify(server, db, class::EXPIRED, "expired", key, None);
                         if server.tracking.any() {
                             crate::tracking::key_expired(server, key, None);
                         }
                         if stream_active {
-                            effects.push(vec![b"DEL".to_vec(), key.clone()]);
+                            effects.push(vec![b"DEL".to_vec(), key.clone()].into());
                         }
                     }
                 }
@@ -346,14 +347,14 @@ fn reclaim_round(
                 hdel.push(b"HDEL".to_vec());
                 hdel.push(key.clone());
                 hdel.extend(fields.iter().map(|f| f.to_vec()));
-                effects.push(hdel);
+                effects.push(hdel.into());
             }
         }
         if emptied {
             shard.remove(hash, key);
             notify(server, db, class::GENERIC, "del", key, None);
             if stream_active {
-                effects.push(vec![b"DEL".to_vec(), key.clone()]);
+                effects.push(vec![b"DEL".to_vec(), key.clone()].into());
             }
         } else if !still_volatile {
             shard.volatile_hashes.untrack(hash, key);
@@ -425,8 +426,8 @@ mod tests {
         while let Ok(batch) = stream.try_recv() {
             assert_eq!(batch.db, 0);
             for command in &batch.commands {
-                assert_eq!(command[0], b"DEL");
-                deleted.push(command[1].clone());
+                assert_eq!(command.args[0], b"DEL");
+                deleted.push(command.args[1].clone());
             }
         }
         deleted.sort();
@@ -463,6 +464,7 @@ mod tests {
             for command in &batch.commands {
                 all.push(
                     command
+                        .args
                         .iter()
                         .map(|w| String::from_utf8_lossy(w).into())
                         .collect(),
@@ -585,7 +587,7 @@ mod tests {
         let batch = stream.try_recv().expect("an effect");
         assert_eq!(
             batch.commands,
-            vec![vec![b"DEL".to_vec(), b"gone".to_vec()]]
+            vec![vec![b"DEL".to_vec(), b"gone".to_vec()].into()]
         );
         assert_eq!(server.stats.expired_keys.load(Ordering::Relaxed), 1);
     }

@@ -16,6 +16,8 @@
 //! the soft limit for longer than its seconds) instead of queueing more; the cron repeats the
 //! check once a second, so the soft limit also applies when no further message comes. A slow
 //! subscriber therefore holds at most about the hard limit, and costs its publishers nothing.
+//! Client-side-caching invalidations take the same path (`push_message`), checked against the
+//! receiver's own class: pubsub when it has a subscription, normal otherwise (`limits`).
 //!
 //! A client's own subscriptions live in its handle (`ClientPubSub`), behind a mutex only its
 //! own task and a CLIENT KILL take, so another connection can drop a killed client's
@@ -40,9 +42,11 @@ use parking_lot::{Mutex, RwLock};
 use crate::client::{ClientHandle, ClientState, ReplyMode};
 use crate::server::Server;
 
+mod limits;
 mod publish;
 
-pub use publish::{enforce_output_limits, publish, publish_shard};
+pub use limits::{enforce_output_limits, push_message};
+pub use publish::{publish, publish_shard};
 
 /// Independently locked parts of each channel table.
 const CHANNEL_SHARDS: usize = 16;
@@ -338,22 +342,21 @@ pub struct PubSub {
     pattern_count: AtomicUsize,
     /// Clients with at least one subscription (INFO `pubsub_clients`).
     subscribed_clients: AtomicUsize,
-    limit_hard_bytes: AtomicU64,
-    limit_soft_bytes: AtomicU64,
-    limit_soft_secs: AtomicU64,
+    /// `client-output-buffer-limit` for the normal and pubsub classes (`limits`).
+    limits: limits::OutputLimits,
     /// Unix ms of the last periodic output-limit check.
     last_limit_check_ms: AtomicI64,
 }
 
 impl PubSub {
-    /// Applies the pub/sub class of `client-output-buffer-limit` (0 disables a limit).
-    pub fn set_output_limit(&self, limit: ferrokey_config::ClientBufferLimit) {
-        self.limit_hard_bytes
-            .store(limit.hard_limit_bytes, Ordering::Relaxed);
-        self.limit_soft_bytes
-            .store(limit.soft_limit_bytes, Ordering::Relaxed);
-        self.limit_soft_secs
-            .store(limit.soft_limit_seconds.max(0) as u64, Ordering::Relaxed);
+    /// Applies one class of `client-output-buffer-limit` (0 disables a limit) to the output
+    /// other connections produce for clients of that class.
+    pub fn set_output_limit(
+        &self,
+        class: ferrokey_config::ClientClass,
+        limit: ferrokey_config::ClientBufferLimit,
+    ) {
+        self.limits.set(class, limit);
     }
 
     /// INFO stats `pubsub_channels`.

@@ -1,14 +1,16 @@
 //! Delivery: a message is encoded once per protocol and handed to each receiver's queue,
-//! after the receiver's output-buffer limit is checked. See the parent module for the design.
+//! after the receiver's output-buffer limit is checked (`limits`). See the parent module for
+//! the design.
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use ferrokey_resp::Protocol;
 
-use super::{ClientPubSub, PubSub, Subscribers};
+use super::limits::{queue_within_limit, Limit};
+use super::Subscribers;
 use crate::client::{ClientHandle, Push};
-use crate::server::{unix_time_ms, Server, Stats};
+use crate::server::Server;
 
 /// One message on its way: its parts, and its encodings once some receiver needed them.
 struct Message<'a> {
@@ -74,94 +76,6 @@ fn push_header(buf: &mut Vec<u8>, kind: u8, len: usize) {
     buf.extend_from_slice(b"\r\n");
 }
 
-/// The output limit a delivery is checked against, read once per publish.
-struct Limit {
-    hard_bytes: u64,
-    soft_bytes: u64,
-    soft_ms: i64,
-    /// Unix ms, read only when a soft limit is set.
-    now_ms: i64,
-}
-
-impl Limit {
-    fn current(pubsub: &PubSub) -> Limit {
-        let soft_bytes = pubsub.limit_soft_bytes.load(Ordering::Relaxed);
-        Limit {
-            hard_bytes: pubsub.limit_hard_bytes.load(Ordering::Relaxed),
-            soft_bytes,
-            soft_ms: (pubsub.limit_soft_secs.load(Ordering::Relaxed) as i64).saturating_mul(1000),
-            now_ms: if soft_bytes > 0 { unix_time_ms() } else { 0 },
-        }
-    }
-
-    /// Valkey's `checkClientOutputBufferLimits`: over the hard limit, or over the soft limit
-    /// continuously for longer than its time (the clock starts the first time it is seen over).
-    fn exceeded(&self, client: &ClientPubSub, used_bytes: u64) -> bool {
-        if self.hard_bytes > 0 && used_bytes >= self.hard_bytes {
-            return true;
-        }
-        if self.soft_bytes > 0 && used_bytes >= self.soft_bytes {
-            let since = client.soft_limit_since_ms.load(Ordering::Relaxed);
-            if since == 0 {
-                client
-                    .soft_limit_since_ms
-                    .store(self.now_ms.max(1), Ordering::Relaxed);
-                return false;
-            }
-            return self.now_ms - since > self.soft_ms;
-        }
-        if client.soft_limit_since_ms.load(Ordering::Relaxed) != 0 {
-            client.soft_limit_since_ms.store(0, Ordering::Relaxed);
-        }
-        false
-    }
-}
-
-/// What a client's output holds: queued messages and the buffer its task is writing.
-fn output_bytes(client: &ClientHandle) -> u64 {
-    client.pubsub.pending_bytes() + client.output_buffer_bytes.load(Ordering::Relaxed)
-}
-
-/// Closes a client over its output-buffer limit, counting it once in INFO stats.
-fn disconnect_for_output(server: &Server, client: &ClientHandle) {
-    if client.pubsub.limit_exceeded.swap(true, Ordering::Relaxed) {
-        return;
-    }
-    tracing::warn!(
-        "Client id={} addr={} scheduled to be closed ASAP for overcoming of output buffer \
-         limits.",
-        client.id,
-        client.addr_string()
-    );
-    Stats::add(&server.stats.client_output_buffer_limit_disconnections, 1);
-    client.kill();
-}
-
-/// Checks the output of every subscribed client against the limits, as Valkey's client cron
-/// does, so that a subscriber stays over the soft limit only for its seconds even when no
-/// further message comes; called by the cron, and does its work at most once a second.
-pub fn enforce_output_limits(server: &Server) {
-    let pubsub = &server.pubsub;
-    let now_ms = unix_time_ms();
-    let last_ms = pubsub.last_limit_check_ms.load(Ordering::Relaxed);
-    if now_ms - last_ms < 1000 || pubsub.subscribed_clients() == 0 {
-        return;
-    }
-    pubsub.last_limit_check_ms.store(now_ms, Ordering::Relaxed);
-    let limit = Limit::current(pubsub);
-    if limit.hard_bytes == 0 && limit.soft_bytes == 0 {
-        return;
-    }
-    for client in server.clients.all() {
-        if client.pubsub.is_subscribed()
-            && !client.is_killed()
-            && limit.exceeded(&client.pubsub, output_bytes(&client))
-        {
-            disconnect_for_output(server, &client);
-        }
-    }
-}
-
 /// Hands a message to one receiver; returns whether it counts as received.
 fn deliver(
     server: &Server,
@@ -183,19 +97,10 @@ fn deliver(
         client.pubsub.defer(&bytes);
         return true;
     }
-    let used_bytes = output_bytes(client) + bytes.len() as u64;
-    if limit.exceeded(&client.pubsub, used_bytes) {
-        // Counted as received, as in Valkey, where the message reaches the buffer first.
-        disconnect_for_output(server, client);
-        return true;
-    }
-    client
-        .pubsub
-        .pending_bytes
-        .fetch_add(bytes.len() as u64, Ordering::Relaxed);
-    if !client.send(Push::Shared(bytes)) {
-        client.pubsub.pending_bytes.store(0, Ordering::Relaxed);
-    }
+    // Counted as received even when it closes the receiver, as in Valkey, where the message
+    // reaches the buffer first.
+    let len = bytes.len();
+    queue_within_limit(server, client, Push::Shared(bytes), len, limit);
     true
 }
 
@@ -220,7 +125,7 @@ fn deliver_all(
 /// server-generated messages too (keyspace notifications).
 pub fn publish(server: &Server, channel: &[u8], message: &[u8], origin: Option<u64>) -> usize {
     let pubsub = &server.pubsub;
-    let limit = Limit::current(pubsub);
+    let limit = Limit::pubsub(server);
     let mut receivers = 0;
     if let Some(subscribers) = pubsub.channels.snapshot(channel) {
         let mut encoded = Message::new(b"message", None, channel, message);
@@ -244,7 +149,7 @@ pub fn publish_shard(
     let Some(subscribers) = pubsub.shard_channels.snapshot(channel) else {
         return 0;
     };
-    let limit = Limit::current(pubsub);
+    let limit = Limit::pubsub(server);
     let mut encoded = Message::new(b"smessage", None, channel, message);
     deliver_all(server, &subscribers, &mut encoded, &limit, origin)
 }
@@ -273,32 +178,5 @@ mod tests {
             &*p.encoded(Protocol::Resp2),
             b"*4\r\n$8\r\npmessage\r\n$2\r\nc*\r\n$2\r\nch\r\n$0\r\n\r\n"
         );
-    }
-
-    #[test]
-    fn soft_limit_needs_time_over_it() {
-        let client = ClientPubSub::default();
-        let mut limit = Limit {
-            hard_bytes: 100,
-            soft_bytes: 50,
-            soft_ms: 1000,
-            now_ms: 10_000,
-        };
-        assert!(limit.exceeded(&client, 100));
-        assert!(!limit.exceeded(&client, 60));
-        limit.now_ms += 1000;
-        assert!(!limit.exceeded(&client, 60));
-        limit.now_ms += 1;
-        assert!(limit.exceeded(&client, 60));
-        // Dropping under the soft limit restarts the clock.
-        assert!(!limit.exceeded(&client, 10));
-        assert!(!limit.exceeded(&client, 60));
-        let unlimited = Limit {
-            hard_bytes: 0,
-            soft_bytes: 0,
-            soft_ms: 0,
-            now_ms: 0,
-        };
-        assert!(!unlimited.exceeded(&client, u64::MAX));
     }
 }

@@ -14,7 +14,7 @@
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use crate::client::{ClientHandle, Push};
+use crate::client::ClientHandle;
 use crate::server::Server;
 
 /// The head of an invalidation push, before the payload.
@@ -88,7 +88,7 @@ pub fn send(server: &Server, client: &Arc<ClientHandle>, payload: &[u8], executi
                     message.push(b':');
                     message.extend_from_slice(ferrokey_resp::fmt_i64(&mut tmp, redirect as i64));
                     message.extend_from_slice(b"\r\n");
-                    hand_over(client, message, executing);
+                    crate::pubsub::push_message(server, client, message, executing);
                 }
                 return;
             }
@@ -104,18 +104,7 @@ pub fn send(server: &Server, client: &Arc<ClientHandle>, payload: &[u8], executi
     let mut message = Vec::with_capacity(head.len() + payload.len());
     message.extend_from_slice(head);
     message.extend_from_slice(payload);
-    hand_over(receiver, message, executing);
-}
-
-fn hand_over(receiver: &ClientHandle, message: Vec<u8>, executing: Option<u64>) {
-    if receiver.is_killed() {
-        return;
-    }
-    if executing == Some(receiver.id) {
-        receiver.pubsub.defer(&message);
-    } else {
-        receiver.send(Push::Encoded(message));
-    }
+    crate::pubsub::push_message(server, receiver, message, executing);
 }
 
 #[cfg(test)]

@@ -48,8 +48,8 @@ impl TestClient {
     fn pushes(&mut self) -> String {
         let mut text = String::new();
         while let Ok(push) = self.pushes.try_recv() {
-            if let Push::Encoded(bytes) = push {
-                text.push_str(&String::from_utf8_lossy(&bytes));
+            if let Some(bytes) = push.bytes() {
+                text.push_str(&String::from_utf8_lossy(bytes));
             }
         }
         text
