@@ -32,14 +32,19 @@
 //!
 //! Invariant: fields are unique in every encoding.
 
-use std::collections::HashMap;
-
 use crate::hash_volatile::{is_past, VolatileTable};
+use crate::keyed_table::KeyedTable;
 use crate::listpack::CompactListpack;
 pub use crate::listpack::Entry;
 
 /// One field or value as stored.
 pub type Bytes = Box<[u8]>;
+
+/// A field and its value in a hashtable encoding (the field is the key).
+pub type Pair = (Bytes, Bytes);
+
+/// The pairs of a hashtable-encoded hash.
+pub type PairTable = KeyedTable<Pair>;
 
 /// The conversion thresholds (`hash-max-listpack-entries`, `hash-max-listpack-value`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -64,7 +69,7 @@ pub enum HashValue {
     Listpack(CompactListpack),
     /// Boxed so the enum stays 24 bytes: the many small hashes are listpacks, and a map inline
     /// would make every hash value twice as large.
-    HashTable(Box<HashMap<Bytes, Bytes>>),
+    HashTable(Box<PairTable>),
     /// A hashtable with at least one field that has an expiry time.
     Volatile(Box<VolatileTable>),
 }
@@ -72,7 +77,7 @@ pub enum HashValue {
 /// A field and its value as a hash hands them out (see `Entry`).
 pub type PairEntries<'a> = (Entry<'a>, Entry<'a>);
 
-fn str_pair<'a>((field, value): (&'a Bytes, &'a Bytes)) -> PairEntries<'a> {
+fn str_pair((field, value): &Pair) -> PairEntries<'_> {
     (Entry::Str(field), Entry::Str(value))
 }
 
@@ -203,13 +208,15 @@ impl HashValue {
     pub fn get_with_expiry(&self, field: &[u8], now_ms: i64) -> Option<(Entry<'_>, Option<i64>)> {
         match self {
             HashValue::Listpack(pairs) => pairs.pair_value(field).map(|v| (v, None)),
-            HashValue::HashTable(table) => table.get(field).map(|v| (Entry::Str(v), None)),
+            HashValue::HashTable(table) => table.get(field).map(|(_, v)| (Entry::Str(v), None)),
             HashValue::Volatile(v) => {
                 let when = v.expiry(field);
                 if when.is_some_and(|when| is_past(when, now_ms)) {
                     return None;
                 }
-                v.table().get(field).map(|value| (Entry::Str(value), when))
+                v.table()
+                    .get(field)
+                    .map(|(_, value)| (Entry::Str(value), when))
             }
         }
     }
@@ -230,9 +237,9 @@ impl HashValue {
     /// Moves every pair into the hashtable encoding (a no-op when already there).
     pub fn convert_to_hashtable(&mut self) {
         if let HashValue::Listpack(pairs) = self {
-            let mut table: HashMap<Bytes, Bytes> = HashMap::with_capacity(pairs.len() / 2);
+            let mut table = PairTable::with_capacity(pairs.len() / 2);
             for (field, value) in pairs.pairs() {
-                table.insert(field.to_vec().into(), value.to_vec().into());
+                table.insert((field.to_vec().into(), value.to_vec().into()));
             }
             *self = HashValue::HashTable(Box::new(table));
         }
@@ -289,7 +296,7 @@ impl HashValue {
                 expired_overwritten: false,
             },
             HashValue::HashTable(table) => SetOutcome {
-                created: table.insert(field.into(), value.into()).is_none(),
+                created: table.insert((field.into(), value.into())).is_none(),
                 expired_overwritten: false,
             },
             HashValue::Volatile(v) => {
@@ -436,6 +443,30 @@ impl HashValue {
                     .map(|(f, v)| (Entry::Str(f), Entry::Str(v))),
             ),
             _ => self.iter(),
+        }
+    }
+
+    /// A pair chosen uniformly among those not expired at `now_ms`. `pick` receives a non-zero
+    /// bound and returns an index below it (reduced modulo the bound anyway); a hashtable calls
+    /// it once per probe (see `KeyedTable::random_entry`). O(n) for a listpack (a walk), O(1)
+    /// expected for a hashtable, as long as most fields are live for a volatile one.
+    pub fn random_live_pair(
+        &self,
+        now_ms: i64,
+        mut pick: impl FnMut(usize) -> usize,
+    ) -> Option<PairEntries<'_>> {
+        match self {
+            HashValue::Listpack(pairs) => {
+                let len = pairs.len() / 2;
+                if len == 0 {
+                    return None;
+                }
+                pairs.pairs().nth(pick(len) % len)
+            }
+            HashValue::HashTable(table) => table.random_entry(pick).map(str_pair),
+            HashValue::Volatile(v) => v
+                .random_live(now_ms, pick)
+                .map(|(f, v)| (Entry::Str(f), Entry::Str(v))),
         }
     }
 

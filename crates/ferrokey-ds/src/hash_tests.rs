@@ -497,3 +497,64 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn random_live_pair_skips_expired_fields_and_reaches_every_live_one() {
+    let l = limits(16, 64);
+    let mut hash = HashValue::new();
+    for i in 0..400 {
+        hash.set(format!("f{i}").as_bytes(), b"v", &l, NOW);
+    }
+    assert!(matches!(hash, HashValue::HashTable(_)));
+    let mut state = 99u64;
+    let mut pick = |bound: usize| {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1);
+        ((state >> 33) % bound as u64) as usize
+    };
+    let mut seen = HashMap::new();
+    for _ in 0..10_000 {
+        let (field, _) = hash
+            .random_live_pair(NOW, &mut pick)
+            .map(|(f, _)| (f.to_vec(), ()))
+            .unwrap_or_default();
+        *seen.entry(field).or_insert(0) += 1;
+    }
+    assert_eq!(seen.len(), 400);
+    // Fields f0..f299 expire; only f300..f399 stay live.
+    let never = ExpireConditions::default();
+    for i in 0..300 {
+        hash.set_expiry(format!("f{i}").as_bytes(), NOW + 10, never, NOW);
+    }
+    assert!(matches!(hash, HashValue::Volatile(_)));
+    let later = NOW + 11;
+    let mut live = HashMap::new();
+    for _ in 0..10_000 {
+        let field = hash
+            .random_live_pair(later, &mut pick)
+            .map(|(f, _)| f.to_vec());
+        let field = field.unwrap_or_default();
+        assert!(hash.contains(&field, later), "{field:?} is live");
+        *live.entry(field).or_insert(0) += 1;
+    }
+    assert_eq!(live.len(), 100);
+    for i in 300..400 {
+        hash.remove(format!("f{i}").as_bytes(), later);
+    }
+    assert_eq!(hash.live_len(later), 0);
+    assert_eq!(
+        hash.random_live_pair(later, &mut pick),
+        None,
+        "only expired fields are left"
+    );
+
+    let mut small = HashValue::new();
+    assert_eq!(small.random_live_pair(NOW, &mut pick), None);
+    small.set(b"a", b"1", &l, NOW);
+    small.set(b"b", b"2", &l, NOW);
+    let last = small
+        .random_live_pair(NOW, |len| len * 5 + 1)
+        .map(|(f, v)| (f.to_vec(), v.to_vec()));
+    assert_eq!(last, Some(pair("b", "2")));
+}

@@ -2,7 +2,7 @@
 //! per-field TTL), kept apart from the plain encodings so that hashes without field TTLs pay
 //! nothing for the feature.
 //!
-//! The pairs live in the same `HashMap` a plain hashtable-encoded hash uses; the expiry times are
+//! The pairs live in the same `PairTable` a plain hashtable-encoded hash uses; the expiry times are
 //! a side index over the volatile fields only: the time of each (`expiry_of`) and the fields in
 //! time order (`order`), which is what lets the expiry cycle find the expired fields of a large
 //! hash without visiting the others. Entering and leaving this encoding moves the map, it never
@@ -17,11 +17,11 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use crate::hash::Bytes;
+use crate::hash::{Bytes, PairTable};
 
 #[derive(Clone, Debug, Default)]
 pub struct VolatileTable {
-    table: HashMap<Bytes, Bytes>,
+    table: PairTable,
     expiry_of: HashMap<Bytes, i64>,
     order: BTreeSet<(i64, Bytes)>,
 }
@@ -33,7 +33,7 @@ pub fn is_past(when_ms: i64, now_ms: i64) -> bool {
 
 impl VolatileTable {
     /// Wraps a plain table; no field has an expiry time yet.
-    pub fn from_table(table: HashMap<Bytes, Bytes>) -> VolatileTable {
+    pub fn from_table(table: PairTable) -> VolatileTable {
         VolatileTable {
             table,
             expiry_of: HashMap::new(),
@@ -42,7 +42,7 @@ impl VolatileTable {
     }
 
     /// Gives the plain table back, dropping the expiry index.
-    pub fn into_table(self) -> HashMap<Bytes, Bytes> {
+    pub fn into_table(self) -> PairTable {
         self.table
     }
 
@@ -60,7 +60,7 @@ impl VolatileTable {
         self.expiry_of.len()
     }
 
-    pub fn table(&self) -> &HashMap<Bytes, Bytes> {
+    pub fn table(&self) -> &PairTable {
         &self.table
     }
 
@@ -75,7 +75,7 @@ impl VolatileTable {
 
     /// Whether `field` is stored and not expired.
     pub fn is_live(&self, field: &[u8], now_ms: i64) -> bool {
-        self.table.contains_key(field) && !self.is_expired(field, now_ms)
+        self.table.contains(field) && !self.is_expired(field, now_ms)
     }
 
     /// The earliest expiry time of any field.
@@ -91,12 +91,12 @@ impl VolatileTable {
 
     /// Stores `value` under `field`; returns whether the field was new.
     pub fn insert(&mut self, field: &[u8], value: &[u8]) -> bool {
-        self.table.insert(field.into(), value.into()).is_none()
+        self.table.insert((field.into(), value.into())).is_none()
     }
 
     /// Sets the expiry time of a stored field (a no-op for a field that is not stored).
     pub fn set_expiry(&mut self, field: &[u8], when_ms: i64) {
-        if !self.table.contains_key(field) {
+        if !self.table.contains(field) {
             return;
         }
         self.clear_expiry(field);
@@ -143,6 +143,20 @@ impl VolatileTable {
             .filter(move |(field, _)| !self.is_expired(field, now_ms))
             .map(|(f, v)| (&**f, &**v))
     }
+
+    /// A pair chosen uniformly among those not expired at `now_ms` (see
+    /// `KeyedTable::random_entry_matching`): O(1) expected while most fields are live.
+    pub fn random_live(
+        &self,
+        now_ms: i64,
+        pick: impl FnMut(usize) -> usize,
+    ) -> Option<(&[u8], &[u8])> {
+        let live = |(field, _): &(Bytes, Bytes)| !self.is_expired(field, now_ms);
+        let live_len = || self.len() - self.expired_count(now_ms);
+        self.table
+            .random_entry_matching(pick, live, live_len)
+            .map(|(f, v)| (&**f, &**v))
+    }
 }
 
 #[cfg(test)]
@@ -150,11 +164,10 @@ mod tests {
     use super::*;
 
     fn table(fields: &[&str]) -> VolatileTable {
-        let mut map = HashMap::new();
-        for f in fields {
-            map.insert(Bytes::from(f.as_bytes()), Bytes::from(&b"v"[..]));
-        }
-        VolatileTable::from_table(map)
+        let pairs = fields
+            .iter()
+            .map(|f| (Bytes::from(f.as_bytes()), Bytes::from(&b"v"[..])));
+        VolatileTable::from_table(pairs.collect())
     }
 
     #[test]

@@ -27,10 +27,9 @@
 //! encodings without the backlens), so a member that is the canonical decimal of an i64 is
 //! stored, and handed out, as an integer (`SetMember::Int`) there too, as Valkey stores it.
 
-use std::collections::HashSet;
-
 use ferrokey_util::number::parse_i64_strict;
 
+use crate::keyed_table::KeyedTable;
 use crate::listpack::{CompactListpack, Entry};
 
 /// A sorted set of distinct `i64` values in a compact contiguous encoding.
@@ -253,9 +252,9 @@ pub enum SetValue {
     IntSet(IntSet),
     /// Members in insertion order (a listpack appends).
     Listpack(CompactListpack),
-    /// Boxed so the enum is 32 bytes (a table inline would make it 56): every set key's value
-    /// box is then in the 32-byte allocation class rather than the 64-byte one.
-    HashTable(Box<HashSet<Box<[u8]>>>),
+    /// Boxed so the enum is 32 bytes (a table inline would make it 72): every set key's value
+    /// box is then in the 32-byte allocation class rather than the 80-byte one.
+    HashTable(Box<KeyedTable<Box<[u8]>>>),
 }
 
 /// A member as stored: intset members are integers, the others byte strings.
@@ -298,7 +297,7 @@ impl SetValue {
         } else if member_count <= limits.max_listpack_entries {
             SetValue::Listpack(CompactListpack::new())
         } else {
-            SetValue::HashTable(Box::new(HashSet::with_capacity(member_count)))
+            SetValue::HashTable(Box::new(KeyedTable::with_capacity(member_count)))
         }
     }
 
@@ -387,7 +386,7 @@ impl SetValue {
                 }
                 true
             }
-            SetValue::HashTable(members) => members.insert(member.into()),
+            SetValue::HashTable(members) => members.get_or_insert_with(member, || member.into()).1,
         }
     }
 
@@ -396,7 +395,7 @@ impl SetValue {
         match self {
             SetValue::IntSet(set) => parse_i64_strict(member).is_some_and(|v| set.remove(v)),
             SetValue::Listpack(members) => members.remove(member),
-            SetValue::HashTable(members) => members.remove(member),
+            SetValue::HashTable(members) => members.remove(member).is_some(),
         }
     }
 
@@ -410,10 +409,15 @@ impl SetValue {
         }
     }
 
-    /// A member chosen by `pick` (given the non-zero length, returns an index reduced modulo
-    /// the length). O(1) for intset, O(n) for listpack (a walk, as Redis's `lpSeek`) and
+    /// A uniformly chosen member. `pick` receives a non-zero bound and returns an index below
+    /// it (reduced modulo the bound anyway): the length for intset and listpack, called once;
+    /// a bucket count for hashtable, called once per probe (see `KeyedTable::random_entry`).
+    /// O(1) for intset, O(n) for listpack (a walk, as Redis's `lpSeek`), O(1) expected for
     /// hashtable.
-    pub fn random_member(&self, pick: impl FnOnce(usize) -> usize) -> Option<SetMember<'_>> {
+    pub fn random_member(&self, mut pick: impl FnMut(usize) -> usize) -> Option<SetMember<'_>> {
+        if let SetValue::HashTable(members) = self {
+            return members.random_entry(pick).map(|m| SetMember::Bytes(m));
+        }
         let len = self.len();
         if len == 0 {
             return None;
@@ -422,21 +426,25 @@ impl SetValue {
         match self {
             SetValue::IntSet(set) => set.get(index).map(SetMember::Int),
             SetValue::Listpack(members) => members.get(index).map(SetMember::from),
-            SetValue::HashTable(members) => members.iter().nth(index).map(|m| SetMember::Bytes(m)),
+            SetValue::HashTable(_) => None,
         }
     }
 
     fn convert_to_hashtable(&mut self, capacity: usize) {
-        let members: HashSet<Box<[u8]>> = match self {
+        let members: KeyedTable<Box<[u8]>> = match self {
             SetValue::HashTable(_) => return,
             SetValue::IntSet(set) => {
-                let mut table = HashSet::with_capacity(capacity.max(set.len()));
-                table.extend(set.iter().map(|v| v.to_string().into_bytes().into()));
+                let mut table = KeyedTable::with_capacity(capacity.max(set.len()));
+                for value in set.iter() {
+                    table.insert(value.to_string().into_bytes().into());
+                }
                 table
             }
             SetValue::Listpack(members) => {
-                let mut table = HashSet::with_capacity(capacity.max(members.len()));
-                table.extend(members.iter().map(|m| m.to_vec().into_boxed_slice()));
+                let mut table = KeyedTable::with_capacity(capacity.max(members.len()));
+                for member in members.iter() {
+                    table.insert(member.to_vec().into_boxed_slice());
+                }
                 table
             }
         };

@@ -1,6 +1,8 @@
 //! Tests of `intset`: the intset itself, then `SetValue` encodings and conversions (checked
 //! against Valkey 8.1) and models.
 
+use std::collections::HashSet;
+
 use super::*;
 
 #[test]
@@ -132,6 +134,8 @@ fn set_encodings_match_valkey() {
 #[test]
 fn set_value_stays_in_the_32_byte_class() {
     assert_eq!(std::mem::size_of::<SetValue>(), 32);
+    // The boxed table: hashbrown's 32-byte header and the table's own 32-byte hasher seed.
+    assert_eq!(std::mem::size_of::<KeyedTable<Box<[u8]>>>(), 64);
 }
 
 /// Valkey 8.1 with lowered limits (CONFIG SET before each case).
@@ -338,4 +342,37 @@ proptest::proptest! {
             }
         }
     }
+}
+
+#[test]
+fn hashtable_random_member_reaches_every_member() {
+    let limits = SetLimits::default();
+    let mut set = SetValue::with_hint(b"x", 1000, &limits);
+    for i in 0..1000 {
+        set.add(format!("m{i}").as_bytes(), &limits);
+    }
+    assert_eq!(set.encoding_name(), "hashtable");
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let mut pick = |bound: usize| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % bound as u64) as usize
+    };
+    let mut seen = HashSet::new();
+    let mut probes = 0;
+    for _ in 0..50_000 {
+        let member = set.random_member(|bound| {
+            probes += 1;
+            pick(bound)
+        });
+        seen.insert(member.map(|m| m.to_bytes()).unwrap_or_default());
+    }
+    assert_eq!(seen.len(), 1000);
+    assert!(seen.iter().all(|m| set.contains(m)));
+    assert!(probes < 50_000 * 3, "{probes} probes for 50000 picks");
+    for i in 0..1000 {
+        set.remove(format!("m{i}").as_bytes());
+    }
+    assert_eq!(set.random_member(|bound| bound - 1), None);
 }

@@ -5,6 +5,7 @@
 pub mod hash;
 pub mod hash_volatile;
 pub mod intset;
+pub mod keyed_table;
 pub mod list;
 pub mod listpack;
 pub mod lzf;

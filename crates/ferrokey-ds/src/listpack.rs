@@ -35,7 +35,7 @@ pub const EMPTY_BYTES: usize = HEADER_SIZE + 1;
 pub const INT_BUF_LEN: usize = 20;
 
 /// One element as stored: integers come back as integers, the rest as bytes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Entry<'a> {
     Int(i64),
     Str(&'a [u8]),

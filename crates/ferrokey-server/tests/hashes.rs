@@ -1,6 +1,7 @@
 //! Integration tests of the hash commands for what the differential corpus cannot show: HSCAN's
 //! cursor over a hashtable (full coverage, also while the hash changes), HRANDFIELD's guarantees
-//! (distinctness, membership, counts, reply shapes on a large hash), and atomicity of HINCRBY
+//! (distinctness, membership, counts, reply shapes on a large hash, a uniform distribution over
+//! the live fields, O(1) picks on a large hashtable), and atomicity of HINCRBY
 //! and HINCRBYFLOAT under concurrent clients. Exact reply bytes are the corpus's job
 //! (`tests/corpus/hashes.txt`).
 
@@ -8,6 +9,7 @@ mod common;
 
 use std::collections::{HashMap, HashSet};
 use std::thread;
+use std::time::{Duration, Instant};
 
 use common::ServerProcess;
 use redis::Commands;
@@ -199,4 +201,101 @@ fn concurrent_increments_are_atomic() {
     let float: String = con.hget("counters", "float").unwrap();
     assert_eq!(int, "2000");
     assert_eq!(float, "500");
+}
+
+/// Pearson's statistic of `draws` against a uniform distribution over `cells` values.
+fn chi_square<'a>(draws: impl IntoIterator<Item = &'a String>, cells: usize) -> f64 {
+    let mut counts: HashMap<&String, usize> = HashMap::new();
+    let mut total = 0usize;
+    for draw in draws {
+        *counts.entry(draw).or_default() += 1;
+        total += 1;
+    }
+    let expected = total as f64 / cells as f64;
+    let observed: f64 = counts
+        .values()
+        .map(|&c| (c as f64 - expected).powi(2) / expected)
+        .sum();
+    observed + (cells - counts.len()) as f64 * expected
+}
+
+/// Valkey's HRANDFIELD histogram check on a hashtable, then with half the fields expired: picks
+/// are uniform over the live fields and never return an expired one. 599 and 299 degrees of
+/// freedom; the bounds allow six standard deviations.
+#[test]
+fn hrandfield_is_uniform_over_live_fields() {
+    let server = start();
+    let mut con = server.redis_connection().unwrap();
+    let _: () = con.hset_multiple("h", &pairs(0, 600)).unwrap();
+    assert_eq!(encoding(&mut con, "h"), "hashtable");
+
+    let repeated: Vec<String> = redis::cmd("HRANDFIELD")
+        .arg("h")
+        .arg(-60_000)
+        .query(&mut con)
+        .unwrap();
+    let statistic = chi_square(&repeated, 600);
+    assert!(
+        statistic < 810.0,
+        "HRANDFIELD -count: chi-square {statistic}"
+    );
+    let mut pipe = redis::pipe();
+    for _ in 0..2_000 {
+        pipe.cmd("HRANDFIELD").arg("h").arg(30);
+    }
+    let samples: Vec<Vec<String>> = pipe.query(&mut con).unwrap();
+    for sample in &samples {
+        assert_eq!(sample.iter().collect::<HashSet<_>>().len(), 30, "distinct");
+    }
+    let statistic = chi_square(samples.iter().flatten(), 600);
+    assert!(
+        statistic < 810.0,
+        "HRANDFIELD count: chi-square {statistic}"
+    );
+
+    let mut expire = redis::cmd("HPEXPIRE");
+    expire.arg("h").arg(1).arg("FIELDS").arg(300);
+    for i in 0..300 {
+        expire.arg(format!("f{i}"));
+    }
+    let _: Vec<i64> = expire.query(&mut con).unwrap();
+    thread::sleep(Duration::from_millis(20));
+    let live: HashSet<String> = (300..600).map(|i| format!("f{i}")).collect();
+    let mut pipe = redis::pipe();
+    for _ in 0..30_000 {
+        pipe.cmd("HRANDFIELD").arg("h");
+    }
+    let singles: Vec<String> = pipe.query(&mut con).unwrap();
+    assert!(singles.iter().all(|f| live.contains(f)), "no expired field");
+    let statistic = chi_square(&singles, 300);
+    assert!(statistic < 420.0, "HRANDFIELD: chi-square {statistic}");
+}
+
+/// Random picks cost O(1) on a large hashtable: walking to a random position instead takes
+/// about a second per 1000 picks at this size.
+#[test]
+fn hrandfield_on_a_large_hashtable_is_fast() {
+    let server = start();
+    let mut con = server.redis_connection().unwrap();
+    for from in (0..400_000).step_by(10_000) {
+        let _: () = con
+            .hset_multiple("big", &pairs(from, from + 10_000))
+            .unwrap();
+    }
+    for count in [None, Some(5), Some(-5)] {
+        let mut pipe = redis::pipe();
+        for _ in 0..10_000 {
+            let cmd = pipe.cmd("HRANDFIELD").arg("big");
+            if let Some(count) = count {
+                cmd.arg(count);
+            }
+        }
+        let started = Instant::now();
+        let _: redis::Value = pipe.query(&mut con).unwrap();
+        let elapsed = started.elapsed();
+        assert!(
+            elapsed.as_secs_f64() < 2.0,
+            "10000 HRANDFIELD {count:?} took {elapsed:?}"
+        );
+    }
 }

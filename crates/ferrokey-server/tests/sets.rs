@@ -1,13 +1,15 @@
 //! Integration tests of the set commands for what the differential corpus cannot show: SSCAN's
 //! cursor over a hashtable (full coverage, also while the set changes), the random commands'
-//! guarantees (distinctness, membership, counts), algebra over sets of a size no corpus line
-//! holds, and atomicity of SMOVE under concurrent clients. Exact reply bytes are the corpus's
+//! guarantees (distinctness, membership, counts, a uniform distribution, O(1) picks on a large
+//! hashtable), algebra over sets of a size no corpus line holds, and atomicity of SMOVE under
+//! concurrent clients. Exact reply bytes are the corpus's
 //! job (`tests/corpus/sets.txt`).
 
 mod common;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::thread;
+use std::time::Instant;
 
 use common::ServerProcess;
 use redis::Commands;
@@ -248,4 +250,128 @@ fn concurrent_smoves_conserve_members() {
     let right: HashSet<String> = con.smembers("right").unwrap();
     assert!(left.is_disjoint(&right));
     assert_eq!(left.len() + right.len(), all.len());
+}
+
+/// Pearson's statistic of `draws` against a uniform distribution over `cells` values.
+fn chi_square<'a>(draws: impl IntoIterator<Item = &'a String>, cells: usize) -> f64 {
+    let mut counts: HashMap<&String, usize> = HashMap::new();
+    let mut total = 0usize;
+    for draw in draws {
+        *counts.entry(draw).or_default() += 1;
+        total += 1;
+    }
+    let expected = total as f64 / cells as f64;
+    let observed: f64 = counts
+        .values()
+        .map(|&c| (c as f64 - expected).powi(2) / expected)
+        .sum();
+    observed + (cells - counts.len()) as f64 * expected
+}
+
+/// Valkey's "SRANDMEMBER histogram distribution" and SPOP checks, on a hashtable, where picks
+/// probe random buckets. 199 degrees of freedom: mean 199, standard deviation 20; the bound
+/// allows six of them.
+#[test]
+fn random_picks_on_a_hashtable_are_uniform() {
+    let server = start();
+    let mut con = server.redis_connection().unwrap();
+    let all = members("u", 0, 200);
+    let _: usize = con.sadd("s", &all).unwrap();
+    assert_eq!(encoding(&mut con, "s"), "hashtable");
+    let universe: HashSet<&String> = all.iter().collect();
+    let bound = 320.0;
+
+    let repeated: Vec<String> = redis::cmd("SRANDMEMBER")
+        .arg("s")
+        .arg(-40_000)
+        .query(&mut con)
+        .unwrap();
+    assert!(repeated.iter().all(|m| universe.contains(m)));
+    let statistic = chi_square(&repeated, 200);
+    assert!(
+        statistic < bound,
+        "SRANDMEMBER -count: chi-square {statistic}"
+    );
+
+    let mut pipe = redis::pipe();
+    for _ in 0..20_000 {
+        pipe.cmd("SRANDMEMBER").arg("s");
+    }
+    let singles: Vec<String> = pipe.query(&mut con).unwrap();
+    let statistic = chi_square(&singles, 200);
+    assert!(statistic < bound, "SRANDMEMBER: chi-square {statistic}");
+
+    // Distinct picks of a small share of the set (the path that drops repeats).
+    let mut pipe = redis::pipe();
+    for _ in 0..2_000 {
+        pipe.cmd("SRANDMEMBER").arg("s").arg(20);
+    }
+    let samples: Vec<Vec<String>> = pipe.query(&mut con).unwrap();
+    for sample in &samples {
+        assert_eq!(sample.iter().collect::<HashSet<_>>().len(), 20, "distinct");
+    }
+    let statistic = chi_square(samples.iter().flatten(), 200);
+    assert!(
+        statistic < bound,
+        "SRANDMEMBER count: chi-square {statistic}"
+    );
+
+    // SPOP, putting each popped member back.
+    let mut popped = Vec::new();
+    for _ in 0..4_000 {
+        let member: String = con.spop("s").unwrap();
+        let _: usize = con.sadd("s", &member).unwrap();
+        popped.push(member);
+    }
+    let statistic = chi_square(&popped, 200);
+    assert!(statistic < bound, "SPOP: chi-square {statistic}");
+    assert_eq!(con.scard::<_, usize>("s").unwrap(), 200);
+}
+
+/// Random picks cost O(1) on a hashtable whatever its size, also after most members are gone.
+/// Walking to a random position instead takes about a second per 1000 picks at this size.
+#[test]
+fn random_picks_on_a_large_hashtable_are_fast() {
+    let server = start();
+    let mut con = server.redis_connection().unwrap();
+    let len = 500_000;
+    for from in (0..len).step_by(10_000) {
+        let _: usize = con
+            .sadd("big", members("member:", from, from + 10_000))
+            .unwrap();
+    }
+    let timed = |con: &mut redis::Connection, cmd: &redis::Cmd| {
+        let mut pipe = redis::pipe();
+        for _ in 0..10_000 {
+            pipe.add_command(cmd.clone());
+        }
+        let started = Instant::now();
+        let _: redis::Value = pipe.query(con).unwrap();
+        started.elapsed()
+    };
+    let mut single = redis::cmd("SRANDMEMBER");
+    single.arg("big");
+    let mut distinct = redis::cmd("SRANDMEMBER");
+    distinct.arg("big").arg(5);
+    let mut repeated = redis::cmd("SRANDMEMBER");
+    repeated.arg("big").arg(-5);
+    for cmd in [&single, &distinct, &repeated] {
+        let elapsed = timed(&mut con, cmd);
+        assert!(elapsed.as_secs_f64() < 2.0, "10000 picks took {elapsed:?}");
+    }
+    // Remove all but one member in 32: the table shrinks, so picks stay O(1).
+    for from in (0..len).step_by(10_000) {
+        let gone: Vec<String> = (from..from + 10_000)
+            .filter(|i| i % 32 != 0)
+            .map(|i| format!("member:{i}"))
+            .collect();
+        let _: usize = con.srem("big", gone).unwrap();
+    }
+    let elapsed = timed(&mut con, &single);
+    assert!(elapsed.as_secs_f64() < 2.0, "10000 picks took {elapsed:?}");
+    let mut pop = redis::cmd("SPOP");
+    pop.arg("big");
+    let elapsed = timed(&mut con, &pop);
+    assert!(elapsed.as_secs_f64() < 2.0, "10000 pops took {elapsed:?}");
+    assert_eq!(con.scard::<_, usize>("big").unwrap(), len / 32 - 10_000);
 }

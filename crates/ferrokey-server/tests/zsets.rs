@@ -1,11 +1,13 @@
 //! Integration tests of the sorted-set commands for what the differential corpus cannot show:
-//! sets of a size no corpus line holds (the `skiplist` encoding under ranks, ranges, removals and
-//! scans), and atomicity under concurrent clients. Exact reply bytes are the corpus's job
+//! sets of a size no corpus line holds (the `skiplist` encoding under ranks, ranges, removals,
+//! scans and random picks), and atomicity under concurrent clients. Exact reply bytes are the corpus's job
 //! (`tests/corpus/zsets.txt`).
 
 mod common;
 
+use std::collections::{HashMap, HashSet};
 use std::thread;
+use std::time::Instant;
 
 use common::ServerProcess;
 use redis::Commands;
@@ -206,4 +208,46 @@ fn concurrent_increments_and_pops_are_atomic() {
     all.sort();
     assert_eq!(all, (0..ROUNDS).map(member).collect::<Vec<_>>());
     assert!(!con.exists::<_, bool>("queue").unwrap());
+}
+
+/// ZRANDMEMBER with a count on a skiplist: distinct, uniform (Valkey's histogram check; 199
+/// degrees of freedom, the bound allows six standard deviations), and cheap on a large set,
+/// where drawing distinct ranks must not cost O(n) per call.
+#[test]
+fn zrandmember_is_uniform_and_cheap_on_a_skiplist() {
+    let server = start();
+    let mut con = server.redis_connection().unwrap();
+    fill(&mut con, "z", 200);
+    let mut pipe = redis::pipe();
+    for _ in 0..2_000 {
+        pipe.cmd("ZRANDMEMBER").arg("z").arg(20);
+    }
+    let samples: Vec<Vec<String>> = pipe.query(&mut con).unwrap();
+    let mut counts: HashMap<&String, usize> = HashMap::new();
+    for sample in &samples {
+        assert_eq!(sample.iter().collect::<HashSet<_>>().len(), 20, "distinct");
+        for member in sample {
+            *counts.entry(member).or_default() += 1;
+        }
+    }
+    assert_eq!(counts.len(), 200);
+    let expected = 2_000.0 * 20.0 / 200.0;
+    let statistic: f64 = counts
+        .values()
+        .map(|&c| (c as f64 - expected).powi(2) / expected)
+        .sum();
+    assert!(statistic < 320.0, "chi-square {statistic}");
+
+    fill(&mut con, "big", 500_000);
+    let mut pipe = redis::pipe();
+    for _ in 0..20_000 {
+        pipe.cmd("ZRANDMEMBER").arg("big").arg(5);
+    }
+    let started = Instant::now();
+    let _: redis::Value = pipe.query(&mut con).unwrap();
+    let elapsed = started.elapsed();
+    assert!(
+        elapsed.as_secs_f64() < 1.5,
+        "20000 ZRANDMEMBER took {elapsed:?}"
+    );
 }

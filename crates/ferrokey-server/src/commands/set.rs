@@ -17,6 +17,7 @@
 //! The algebra lives in `set/algebra.rs`.
 
 use std::collections::hash_map::DefaultHasher;
+use std::collections::HashSet;
 use std::hash::{Hash, Hasher};
 
 use ferrokey_ds::intset::{SetLimits, SetMember, SetValue};
@@ -400,9 +401,28 @@ fn sscan(ctx: &mut Ctx) {
 
 // --- SPOP / SRANDMEMBER ---------------------------------------------------------------------------
 
-/// `count` distinct members chosen uniformly (count < len), in random order.
+/// `count` distinct members chosen uniformly (count < len), in random order. A hashtable holding
+/// at least three times `count` members (Valkey's SRANDMEMBER "case 4") takes independent O(1)
+/// picks and drops repeats, at most 1.5 picks per member on average: O(count). Otherwise the
+/// sample is drawn from a list of every member: O(len), which the sample is a fair share of or
+/// which a small encoding's picks cost anyway.
 fn sample_distinct(set: &SetValue, count: usize) -> Vec<Vec<u8>> {
     let mut rng = rand::thread_rng();
+    if matches!(set, SetValue::HashTable(_)) && count.saturating_mul(3) <= set.len() {
+        let mut chosen: HashSet<&[u8]> = HashSet::with_capacity(count);
+        let mut picked = Vec::with_capacity(count);
+        while picked.len() < count {
+            match set.random_member(|bound| rng.gen_range(0..bound)) {
+                Some(SetMember::Bytes(member)) => {
+                    if chosen.insert(member) {
+                        picked.push(member.to_vec());
+                    }
+                }
+                _ => break,
+            }
+        }
+        return picked;
+    }
     let members: Vec<SetMember> = set.iter().collect();
     rand::seq::index::sample(&mut rng, members.len(), count.min(members.len()))
         .into_iter()
@@ -530,10 +550,19 @@ fn srandmember_with_count(ctx: &mut Ctx) {
         return out.array(0);
     }
     if !distinct {
-        // Repeats allowed: every pick is independent. Member references are gathered once so a
-        // hashtable pick is O(1).
-        let members: Vec<SetMember> = set.iter().collect();
+        // Repeats allowed: every pick is independent. A hashtable pick is O(1) expected; the
+        // small encodings' picks walk, so their member references are gathered once instead.
         let mut rng = rand::thread_rng();
+        if matches!(set, SetValue::HashTable(_)) {
+            out.array(count);
+            for _ in 0..count {
+                if let Some(member) = set.random_member(|bound| rng.gen_range(0..bound)) {
+                    bulk_member(out, member);
+                }
+            }
+            return;
+        }
+        let members: Vec<SetMember> = set.iter().collect();
         out.array(count);
         for _ in 0..count {
             if let Some(&member) = members.get(rng.gen_range(0..members.len())) {

@@ -2,9 +2,10 @@
 //! have not expired, as in Valkey 9.0.
 
 use std::collections::hash_map::DefaultHasher;
+use std::collections::HashSet;
 use std::hash::{Hash, Hasher};
 
-use ferrokey_ds::hash::{HashValue, PairEntries};
+use ferrokey_ds::hash::{Entry, HashValue, PairEntries};
 use ferrokey_ds::listpack::INT_BUF_LEN;
 use ferrokey_resp::ReplyBuf;
 use rand::Rng;
@@ -51,9 +52,8 @@ pub(super) fn hrandfield(ctx: &mut Ctx) {
             Found::Missing => out.null(),
             Found::Value(hash) => {
                 // A hash whose every field expired answers nil, as Valkey's bounded retries do.
-                let len = hash.live_len(now);
-                let pick = (len > 0).then(|| rand::thread_rng().gen_range(0..len));
-                match pick.and_then(|index| hash.iter_live(now).nth(index)) {
+                let mut rng = rand::thread_rng();
+                match hash.random_live_pair(now, |bound| rng.gen_range(0..bound)) {
                     Some((field, _)) => bulk_entry(out, field),
                     None => out.null(),
                 }
@@ -86,9 +86,30 @@ pub(super) fn hrandfield(ctx: &mut Ctx) {
     if count > 0 && wanted >= len {
         return reply_pairs(out, len, hash.iter_live(now), withvalues);
     }
+    let mut rng = rand::thread_rng();
+    // A hashtable pick is O(1) expected while most of its fields are live; picks are then made
+    // one by one, as Valkey does, rather than from a list of every pair.
+    let sampled = !matches!(hash, HashValue::Listpack(_)) && len.saturating_mul(2) >= hash.len();
+    if sampled && (count < 0 || wanted.saturating_mul(3) <= len) {
+        let mut pick = || hash.random_live_pair(now, |bound| rng.gen_range(0..bound));
+        if count < 0 {
+            let picks = (0..wanted).filter_map(|_| pick());
+            return reply_pairs(out, wanted, picks, withvalues);
+        }
+        // Distinct fields, a small share of the hash (Valkey's "case 4"): repeats are dropped,
+        // at most 1.5 picks per field on average.
+        let mut chosen: HashSet<Entry> = HashSet::with_capacity(wanted);
+        let mut picks: Vec<PairRef> = Vec::with_capacity(wanted);
+        while picks.len() < wanted {
+            let Some((field, value)) = pick() else { break };
+            if chosen.insert(field) {
+                picks.push((field, value));
+            }
+        }
+        return reply_pairs(out, picks.len(), picks.into_iter(), withvalues);
+    }
     // Pair references are gathered once so every pick is O(1) whatever the encoding.
     let pairs: Vec<PairRef> = hash.iter_live(now).collect();
-    let mut rng = rand::thread_rng();
     if count < 0 || wanted == 1 {
         // Repetitions allowed: each pick is independent, streamed rather than collected.
         let picks = (0..wanted).filter_map(|_| pairs.get(rng.gen_range(0..len)).copied());

@@ -76,16 +76,12 @@ pub(super) fn zrandmember(ctx: &mut Ctx) {
         // The whole set, highest first, as Valkey's reply order for this case.
         return reply_elements(out, zset.range_by_rank(0..len, true), withscores);
     }
-    // Distinct members: a partial Fisher-Yates shuffle of the ranks.
-    let mut ranks: Vec<usize> = (0..len).collect();
-    for i in 0..wanted {
-        let j = rng.gen_range(i..len);
-        ranks.swap(i, j);
-    }
-    let chosen: Vec<(&[u8], f64)> = ranks
-        .iter()
-        .take(wanted)
-        .filter_map(|&rank| zset.get_by_rank(rank, false))
+    // Distinct members: distinct random ranks, in random order, each looked up in O(log n).
+    // `index::sample` draws them in O(wanted) when that is a small share of the set (Floyd's
+    // or rejection sampling) rather than shuffling a list of every rank.
+    let chosen: Vec<(&[u8], f64)> = rand::seq::index::sample(&mut rng, len, wanted)
+        .into_iter()
+        .filter_map(|rank| zset.get_by_rank(rank, false))
         .collect();
     reply_elements(out, chosen.into_iter(), withscores)
 }
