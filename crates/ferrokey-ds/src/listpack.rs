@@ -280,7 +280,7 @@ fn splice_entries(
         let extra = added - removed;
         if buf.capacity() - old_len < extra {
             match layout {
-                Layout::ListNode => buf.reserve_exact(extra + old_len / 8),
+                Layout::ListNode => buf.reserve_exact(allocation_class(old_len + extra) - old_len),
                 Layout::Compact => buf.reserve_exact(extra),
             }
         }
@@ -402,6 +402,21 @@ fn decode_backlen(buf: &[u8], end: usize) -> (usize, usize) {
     }
 }
 
+/// The bytes a size-class allocator (jemalloc: four classes per doubling
+/// above 128 bytes, 16-byte steps below) really reserves for a request of
+/// `n` bytes. Capacity up to it costs nothing more than `n` itself.
+pub fn allocation_class(n: usize) -> usize {
+    if n <= 16 {
+        return n.max(1).next_multiple_of(8);
+    }
+    if n <= 128 {
+        return n.next_multiple_of(16);
+    }
+    let log2 = (n - 1).ilog2();
+    let step = 1usize << (log2 - 2);
+    n.next_multiple_of(step)
+}
+
 /// A Redis-layout listpack.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Listpack {
@@ -505,11 +520,13 @@ impl Listpack {
         end - backlen_len - encoded_len
     }
 
-    /// Makes room for `extra` bytes with modest headroom, so nodes do not
-    /// carry the doubling slack a plain `Vec` would leave.
+    /// Makes room for `extra` bytes, growing to the allocator's size class
+    /// (`allocation_class`): nodes then hold no more than Redis's exactly
+    /// reallocated listpacks, yet grow by a whole class at a time.
     fn reserve_for(&mut self, extra: usize) {
-        if self.buf.capacity() - self.buf.len() < extra {
-            self.buf.reserve_exact(extra + self.buf.len() / 8);
+        let len = self.buf.len();
+        if self.buf.capacity() - len < extra {
+            self.buf.reserve_exact(allocation_class(len + extra) - len);
         }
     }
 
@@ -802,3 +819,35 @@ impl<'a> DoubleEndedIterator for Iter<'a> {
 }
 
 impl ExactSizeIterator for Iter<'_> {}
+
+#[cfg(test)]
+mod allocation_class_tests {
+    use super::allocation_class;
+
+    #[test]
+    fn rounds_to_jemalloc_size_classes() {
+        let cases = [
+            (1, 8),
+            (9, 16),
+            (17, 32),
+            (100, 112),
+            (128, 128),
+            (129, 160),
+            (200, 224),
+            (4096, 4096),
+            (4097, 5120),
+            (5000, 5120),
+            (5121, 6144),
+            (8191, 8192),
+            (8193, 10240),
+        ];
+        for (n, class) in cases {
+            assert_eq!(allocation_class(n), class, "{n}");
+        }
+        // Classes never shrink a request and grow by at least an eighth.
+        for n in 1..100_000 {
+            let class = allocation_class(n);
+            assert!(class >= n && allocation_class(class) == class);
+        }
+    }
+}

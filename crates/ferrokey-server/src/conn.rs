@@ -51,10 +51,10 @@ pub async fn serve<S>(
         let read = tokio::select! {
             biased;
             push = pushes.recv() => {
-                // Let the other tasks woken with this one run first (publishers with more
-                // messages), so one write carries a batch, as Valkey writes once per loop.
-                tokio::task::yield_now().await;
                 let mut open = push.is_some_and(|push| push.append_to(&mut out, &handle));
+                // The messages of the other publishers this worker serves before it idles
+                // join this write, as Valkey writes once per event loop.
+                crate::idle::until_idle().await;
                 // What stays queued is shared with other receivers; copies are made only as
                 // fast as the socket takes them.
                 while out.len() < OUTPUT_FLUSH_THRESHOLD_BYTES {
@@ -154,6 +154,7 @@ pub async fn serve<S>(
         if protocol_error || client.close_after_reply || handle.is_killed() {
             break;
         }
+        crate::idle::pass_done();
         if query.is_empty() && query.capacity() > IDLE_BUFFER_KEEP_BYTES * 4 {
             query = Vec::with_capacity(READ_CHUNK_BYTES);
         }

@@ -14,6 +14,7 @@ mod commands;
 mod conn;
 mod dispatch;
 mod evict;
+mod idle;
 mod keyspace;
 mod latency;
 mod listener;
@@ -83,6 +84,7 @@ fn main() {
     }
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
+        .on_thread_park(idle::release)
         .build()
     {
         Ok(runtime) => runtime,
@@ -91,6 +93,7 @@ fn main() {
             std::process::exit(1);
         }
     };
+    idle::install();
     let code = runtime.block_on(run_main(server));
     std::process::exit(code);
 }
@@ -134,6 +137,7 @@ fn init_logging(config: &ferrokey_config::Config) {
 fn run_worker(server: Arc<Server>, index: usize) {
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
+        .on_thread_park(idle::release)
         .build()
     {
         Ok(runtime) => runtime,
@@ -142,6 +146,7 @@ fn run_worker(server: Arc<Server>, index: usize) {
             std::process::exit(1);
         }
     };
+    idle::install();
     let listeners = server.listeners.clone();
     runtime.block_on(listeners.serve_worker(server, index));
 }
