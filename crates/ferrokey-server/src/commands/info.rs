@@ -223,7 +223,7 @@ fn server_section(server: &Server, s: &mut Section) {
 }
 
 /// Memory Valkey would charge to a client: its struct, buffers and current arguments.
-fn client_memory_bytes(client: &ClientHandle) -> u64 {
+pub(super) fn client_memory_bytes(client: &ClientHandle) -> u64 {
     const CLIENT_FIXED_BYTES: u64 = 1570;
     CLIENT_FIXED_BYTES
         + client.query_buffer_bytes.load(Ordering::Relaxed)
@@ -281,13 +281,13 @@ fn clients_section(server: &Server, s: &mut Section) {
 }
 
 /// jemalloc's view of the heap, refreshed.
-struct AllocatorStats {
-    allocated: u64,
-    active: u64,
-    resident: u64,
+pub(super) struct AllocatorStats {
+    pub allocated: u64,
+    pub active: u64,
+    pub resident: u64,
 }
 
-fn allocator_stats() -> AllocatorStats {
+pub(super) fn allocator_stats() -> AllocatorStats {
     use tikv_jemalloc_ctl::{epoch, stats};
     // Statistics are cached by jemalloc until the epoch advances.
     let _ = epoch::advance();
@@ -299,7 +299,7 @@ fn allocator_stats() -> AllocatorStats {
 }
 
 /// The value in kB of a `Name:   N kB` line of a /proc file, in bytes.
-fn proc_kb_field(path: &str, name: &str) -> u64 {
+pub(super) fn proc_kb_field(path: &str, name: &str) -> u64 {
     let text = std::fs::read_to_string(path).unwrap_or_default();
     text.lines()
         .find_map(|line| line.strip_prefix(name)?.strip_prefix(':'))

@@ -21,6 +21,7 @@ pub mod hash;
 pub mod info;
 pub mod keys;
 pub mod list;
+pub mod memory_cmds;
 pub mod pubsub;
 pub mod server_cmds;
 pub mod set;

@@ -82,6 +82,7 @@ fn all_bindings() -> impl Iterator<Item = &'static Binding> {
         super::config::COMMANDS,
         super::info::COMMANDS,
         super::debug::COMMANDS,
+        super::memory_cmds::COMMANDS,
     ]
     .into_iter()
     .flatten()
