@@ -98,10 +98,25 @@ impl ReplyBuf {
     }
 
     fn header(&mut self, prefix: u8, n: i64) {
-        self.buf.push(prefix);
-        let mut tmp = itoa_buf();
-        self.buf.extend_from_slice(fmt_i64(&mut tmp, n));
-        self.buf.extend_from_slice(b"\r\n");
+        // Most lengths and counts have one or two digits: one copy, no division loop.
+        match n {
+            0..=9 => self
+                .buf
+                .extend_from_slice(&[prefix, b'0' + n as u8, b'\r', b'\n']),
+            10..=99 => self.buf.extend_from_slice(&[
+                prefix,
+                b'0' + (n / 10) as u8,
+                b'0' + (n % 10) as u8,
+                b'\r',
+                b'\n',
+            ]),
+            _ => {
+                self.buf.push(prefix);
+                let mut tmp = itoa_buf();
+                self.buf.extend_from_slice(fmt_i64(&mut tmp, n));
+                self.buf.extend_from_slice(b"\r\n");
+            }
+        }
     }
 
     /// `+OK`-style status line. The text must not contain CR or LF.
@@ -148,6 +163,8 @@ impl ReplyBuf {
     }
 
     pub fn bulk(&mut self, data: &[u8]) {
+        // Header, data and CRLF in one growth at most.
+        self.buf.reserve(data.len() + 24);
         self.header(b'$', data.len() as i64);
         self.buf.extend_from_slice(data);
         self.buf.extend_from_slice(b"\r\n");
