@@ -446,6 +446,31 @@ impl HashValue {
         }
     }
 
+    /// One HSCAN step over the pairs not expired at `now_ms` (see `KeyedTable::scan`): a
+    /// hashtable passes `visit` the live pairs among about `count` stored ones and returns the
+    /// next cursor (expired fields take their share of the step's work, as pairs MATCH rejects
+    /// do); a listpack passes every live pair and returns 0, whatever the cursor.
+    pub fn scan_live<'a>(
+        &'a self,
+        cursor: u64,
+        count: usize,
+        now_ms: i64,
+        mut visit: impl FnMut(PairEntries<'a>),
+    ) -> u64 {
+        match self {
+            HashValue::Listpack(_) => {
+                self.iter_live(now_ms).for_each(visit);
+                0
+            }
+            HashValue::HashTable(table) => table.scan(cursor, count, |pair| visit(str_pair(pair))),
+            HashValue::Volatile(v) => v.table().scan(cursor, count, |pair| {
+                if !v.is_expired(&pair.0, now_ms) {
+                    visit(str_pair(pair));
+                }
+            }),
+        }
+    }
+
     /// A pair chosen uniformly among those not expired at `now_ms`. `pick` receives a non-zero
     /// bound and returns an index below it (reduced modulo the bound anyway); a hashtable calls
     /// it once per probe (see `KeyedTable::random_entry`). O(n) for a listpack (a walk), O(1)

@@ -558,3 +558,80 @@ fn random_live_pair_skips_expired_fields_and_reaches_every_live_one() {
         .map(|(f, v)| (f.to_vec(), v.to_vec()));
     assert_eq!(last, Some(pair("b", "2")));
 }
+
+/// Pairs as bytes.
+type OwnedPairs = Vec<(Vec<u8>, Vec<u8>)>;
+
+/// A full HSCAN from cursor 0 at `now`: every pair returned, and each step's size.
+fn scan_all(hash: &HashValue, count: usize, now: i64) -> (OwnedPairs, Vec<usize>) {
+    let (mut seen, mut steps, mut cursor) = (Vec::new(), Vec::new(), 0);
+    loop {
+        let before = seen.len();
+        cursor = hash.scan_live(cursor, count, now, |(f, v)| {
+            seen.push((f.to_vec(), v.to_vec()))
+        });
+        steps.push(seen.len() - before);
+        if cursor == 0 {
+            return (seen, steps);
+        }
+    }
+}
+
+#[test]
+fn scan_live_steps_through_a_hashtable_and_skips_expired_fields() {
+    let l = HashLimits::default();
+    let mut hash = HashValue::new();
+    for i in 0..5000 {
+        hash.set(
+            format!("f{i}").as_bytes(),
+            format!("v{i}").as_bytes(),
+            &l,
+            NOW,
+        );
+    }
+    assert!(matches!(hash, HashValue::HashTable(_)));
+    let (mut seen, steps) = scan_all(&hash, 25, NOW);
+    assert!(steps.len() > 150, "about 5000 / 25 steps, not one");
+    // A step stops at the home where it reached COUNT, which may hold a few more.
+    assert!(steps.iter().all(|&s| s <= 40), "{steps:?}");
+    seen.sort();
+    let mut expected: Vec<_> = (0..5000)
+        .map(|i| pair(&format!("f{i}"), &format!("v{i}")))
+        .collect();
+    expected.sort();
+    assert_eq!(seen, expected, "every pair exactly once");
+
+    // Fields f0..f3999 get a time; once it passes they are stored but not returned, and the
+    // walk over the same table goes on where it was.
+    let never = ExpireConditions::default();
+    let mut cursor = hash.scan_live(0, 100, NOW, |_| {});
+    for i in 0..4000 {
+        hash.set_expiry(format!("f{i}").as_bytes(), NOW + 10, never, NOW);
+    }
+    assert!(matches!(hash, HashValue::Volatile(_)));
+    let later = NOW + 11;
+    let mut live = Vec::new();
+    while cursor != 0 {
+        cursor = hash.scan_live(cursor, 100, later, |(f, _)| live.push(f.to_vec()));
+    }
+    assert!(live.iter().all(|f| hash.contains(f, later)));
+    let (all_live, _) = scan_all(&hash, 100, later);
+    assert_eq!(all_live.len(), 1000);
+    assert!(all_live.iter().all(|(f, _)| hash.contains(f, later)));
+    let (before_expiry, _) = scan_all(&hash, 100, NOW);
+    assert_eq!(before_expiry.len(), 5000);
+}
+
+#[test]
+fn scan_live_returns_a_listpack_whole_whatever_the_cursor() {
+    let l = HashLimits::default();
+    let mut hash = HashValue::new();
+    hash.set(b"b", b"1", &l, NOW);
+    hash.set(b"7", b"x", &l, NOW);
+    for cursor in [0, 3, u64::MAX] {
+        let mut seen = Vec::new();
+        let next = hash.scan_live(cursor, 1, NOW, |(f, v)| seen.push((f.to_vec(), v.to_vec())));
+        assert_eq!(next, 0);
+        assert_eq!(seen, vec![pair("b", "1"), pair("7", "x")]);
+    }
+}

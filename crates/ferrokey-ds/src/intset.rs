@@ -409,6 +409,26 @@ impl SetValue {
         }
     }
 
+    /// One SSCAN step (see `KeyedTable::scan`): a hashtable passes `visit` about `count`
+    /// members and returns the next cursor; the small encodings pass every member and return
+    /// 0, whatever the cursor, as Valkey does.
+    pub fn scan<'a>(
+        &'a self,
+        cursor: u64,
+        count: usize,
+        mut visit: impl FnMut(SetMember<'a>),
+    ) -> u64 {
+        match self {
+            SetValue::HashTable(members) => {
+                members.scan(cursor, count, |m| visit(SetMember::Bytes(m)))
+            }
+            _ => {
+                self.iter().for_each(visit);
+                0
+            }
+        }
+    }
+
     /// A uniformly chosen member. `pick` receives a non-zero bound and returns an index below
     /// it (reduced modulo the bound anyway): the length for intset and listpack, called once;
     /// a bucket count for hashtable, called once per probe (see `KeyedTable::random_entry`).

@@ -13,11 +13,17 @@
 //! buckets in a row (rare at any fill a removal leaves) a pick falls back to a uniform index into
 //! an iteration, O(buckets), so the distribution stays exact.
 //!
-//! Invariants: no two entries have equal keys; an entry is stored at the hash of its key under
-//! the table's own `hasher` (one seed per table, as the sorted-set index does).
+//! SCAN (`scan`) walks home buckets in reverse-binary order, as Valkey does, which keeps its
+//! guarantee through resizes (see `table_scan`); for that the table stores each key at
+//! `table_scan::table_hash` of its hash.
+//!
+//! Invariants: no two entries have equal keys; an entry is stored at `table_hash` of its key's
+//! hash under the table's own `hasher` (one seed per table, as the sorted-set index does).
 
 use hashbrown::hash_table::Entry as TableEntry;
 use hashbrown::HashTable;
+
+use crate::table_scan::{self, table_hash};
 
 /// Entries whose identity is a byte string.
 pub trait Keyed {
@@ -88,7 +94,7 @@ impl<T: Keyed> KeyedTable<T> {
     }
 
     fn hash_of(&self, key: &[u8]) -> u64 {
-        self.hasher.hash_one(key)
+        table_hash(self.hasher.hash_one(key))
     }
 
     pub fn get(&self, key: &[u8]) -> Option<&T> {
@@ -109,7 +115,7 @@ impl<T: Keyed> KeyedTable<T> {
     pub fn get_or_insert_with(&mut self, key: &[u8], make: impl FnOnce() -> T) -> (&mut T, bool) {
         let hash = self.hash_of(key);
         let hasher = &self.hasher;
-        let rehash = |e: &T| hasher.hash_one(e.key());
+        let rehash = |e: &T| table_hash(hasher.hash_one(e.key()));
         match self.entries.entry(hash, |e| e.key() == key, rehash) {
             TableEntry::Occupied(entry) => (entry.into_mut(), false),
             TableEntry::Vacant(entry) => (entry.insert(make()).into_mut(), true),
@@ -120,7 +126,7 @@ impl<T: Keyed> KeyedTable<T> {
     pub fn insert(&mut self, entry: T) -> Option<T> {
         let hash = self.hash_of(entry.key());
         let hasher = &self.hasher;
-        let rehash = |e: &T| hasher.hash_one(e.key());
+        let rehash = |e: &T| table_hash(hasher.hash_one(e.key()));
         match self.entries.entry(hash, |e| e.key() == entry.key(), rehash) {
             TableEntry::Occupied(mut slot) => Some(std::mem::replace(slot.get_mut(), entry)),
             TableEntry::Vacant(slot) => {
@@ -142,7 +148,8 @@ impl<T: Keyed> KeyedTable<T> {
         if buckets > SHRINK_FLOOR_BUCKETS && self.entries.len() * MIN_FILL_DIVISOR < buckets {
             let hasher = &self.hasher;
             let len = self.entries.len();
-            self.entries.shrink_to(len, |e| hasher.hash_one(e.key()));
+            self.entries
+                .shrink_to(len, |e| table_hash(hasher.hash_one(e.key())));
         }
         Some(removed)
     }
@@ -150,6 +157,17 @@ impl<T: Keyed> KeyedTable<T> {
     /// Entries in table order (arbitrary, and changed by growing or shrinking).
     pub fn iter(&self) -> impl Iterator<Item = &T> + '_ {
         self.entries.iter()
+    }
+
+    /// One SCAN step (see `table_scan::scan`): passes `visit` the entries of the home buckets
+    /// from the one `cursor` designates on, until at least `count` entries were visited or
+    /// `count * 10` homes looked at, and returns the next cursor, 0 at the end. Start with 0;
+    /// any number is accepted. An entry present from the first step to the last is visited at
+    /// least once and a scan always ends, whatever happens to the table in between; without
+    /// changes, every entry is visited exactly once. O(count) expected.
+    pub fn scan<'a>(&'a self, cursor: u64, count: usize, visit: impl FnMut(&'a T)) -> u64 {
+        let hash_of = |entry: &T| self.hash_of(entry.key());
+        table_scan::scan(&self.entries, cursor, count, hash_of, visit)
     }
 
     /// A uniformly chosen entry, in O(1) expected time. `pick` receives a non-zero bound and

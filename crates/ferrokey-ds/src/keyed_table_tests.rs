@@ -195,3 +195,268 @@ proptest::proptest! {
         proptest::prop_assert_eq!(picked.is_some(), !model.is_empty());
     }
 }
+
+// --- SCAN ----------------------------------------------------------------------------------
+
+/// A full scan in steps of `count`: every entry visited, in visiting order, and each step's size.
+fn full_scan(table: &KeyedTable<Box<[u8]>>, count: usize) -> (Vec<Vec<u8>>, Vec<usize>) {
+    let (mut seen, mut steps, mut cursor) = (Vec::new(), Vec::new(), 0);
+    loop {
+        let before = seen.len();
+        cursor = table.scan(cursor, count, |m| seen.push(m.to_vec()));
+        steps.push(seen.len() - before);
+        if cursor == 0 {
+            return (seen, steps);
+        }
+        assert!(steps.len() <= table.num_buckets(), "a scan ends");
+    }
+}
+
+#[test]
+fn a_full_scan_visits_every_entry_once_in_steps_of_about_count() {
+    for n in [0, 1, 7, 100, 5000, 100_000] {
+        let table = table_of(n);
+        let (mut seen, steps) = full_scan(&table, 10);
+        assert_eq!(seen.len(), n, "no entry twice without changes");
+        seen.sort();
+        seen.dedup();
+        assert_eq!(seen.len(), n);
+        assert!(seen.iter().all(|m| table.contains(m)));
+        // A step stops at the home where it reached COUNT, which may hold a few more.
+        assert!(steps.iter().all(|&s| s <= 25), "{steps:?}");
+        if let Some((_, full)) = steps.split_last() {
+            assert!(full.iter().all(|&s| s >= 10), "n {n}: {steps:?}");
+        }
+    }
+}
+
+#[test]
+fn every_entry_is_found_from_its_home() {
+    // After churn (tombstones, displaced entries), each entry is among those its home yields.
+    let mut table = table_of(3000);
+    for i in (0..3000).filter(|i| i % 3 == 0) {
+        table.remove(&member(i));
+    }
+    for i in 3000..4000 {
+        table.insert(member(i));
+    }
+    // Scanning from an entry's home yields it in the first step.
+    let mask = table.num_buckets() as u64 - 1;
+    for entry in table.iter() {
+        let home = table.hash_of(entry) & mask;
+        let mut found = Vec::new();
+        table.scan(home, 1, |e| found.push(e));
+        assert!(found.contains(&entry));
+    }
+}
+
+#[test]
+fn a_sparse_stretch_bounds_the_homes_a_step_looks_at() {
+    let mut table = table_of(10_000);
+    // Keep 1 in 8 entries: the table shrinks when its fill drops below 1/8, so it stays at
+    // about that fill, where 10 * COUNT homes usually hold COUNT entries but need not.
+    for i in (0..10_000).filter(|i| i % 8 != 0) {
+        table.remove(&member(i));
+    }
+    let buckets = table.num_buckets();
+    let (seen, steps) = full_scan(&table, 1);
+    assert_eq!(seen.len(), table.len());
+    // Each step looks at 10 homes at most, so the walk takes at least buckets / 10 steps.
+    assert!(
+        steps.len() >= buckets / 10,
+        "{} steps, {buckets} buckets",
+        steps.len()
+    );
+}
+
+#[test]
+fn any_cursor_is_accepted() {
+    let small = table_of(100);
+    let large = table_of(20_000);
+    let cursor = large.scan(0, 10, |_| {});
+    assert!(cursor != 0 && cursor < large.num_buckets() as u64);
+    for garbage in [cursor, 1, 12345, 1 << 40, u64::MAX / 3, u64::MAX] {
+        let (mut seen, mut next) = (0, garbage);
+        loop {
+            next = small.scan(next, 10, |_| seen += 1);
+            if next == 0 {
+                break;
+            }
+        }
+        assert!(seen <= 100);
+        let _ = large.scan(garbage, 10, |_| {});
+        let _ = table_of(0).scan(garbage, 10, |_| {});
+    }
+    // The last home ends the walk.
+    let last = small.num_buckets() as u64 - 1;
+    assert_eq!(small.scan(last, 1000, |_| {}), 0);
+}
+
+/// Scans `table` to the end from cursor 0, calling `between` after every step, and returns
+/// the entries visited and the number of steps.
+fn scan_while(
+    table: &mut KeyedTable<Box<[u8]>>,
+    count: usize,
+    max_steps: usize,
+    mut between: impl FnMut(&mut KeyedTable<Box<[u8]>>, usize),
+) -> (std::collections::HashSet<Vec<u8>>, usize) {
+    let (mut seen, mut cursor) = (std::collections::HashSet::new(), 0);
+    for step in 0..max_steps {
+        cursor = table.scan(cursor, count, |m| {
+            seen.insert(m.to_vec());
+        });
+        if cursor == 0 {
+            return (seen, step + 1);
+        }
+        between(table, step);
+    }
+    panic!("no end after {max_steps} steps");
+}
+
+#[test]
+fn a_scan_ends_and_misses_nothing_while_the_table_grows_faster_than_it_is_walked() {
+    // 20 entries a step walked, 49 added: the table doubles several times during the scan.
+    let mut table = table_of(2000);
+    let (seen, steps) = scan_while(&mut table, 20, 5000, |t, step| {
+        for i in 0..49 {
+            t.insert(format!("new:{step}:{i}").into_bytes().into());
+        }
+        t.remove(&member(1000 + step % 1000));
+    });
+    assert!(table.len() > 8 * 2000, "grew through several resizes");
+    assert!(steps < 2000, "{steps} steps");
+    assert!((0..1000).all(|i| seen.contains(&member(i)[..])));
+}
+
+#[test]
+fn a_scan_misses_nothing_while_the_table_shrinks() {
+    let mut table = table_of(50_000);
+    let buckets = table.num_buckets();
+    let (seen, _) = scan_while(&mut table, 10, 100_000, |t, step| {
+        for i in 0..100 {
+            t.remove(&member(1000 + step * 100 + i));
+        }
+    });
+    assert!(table.num_buckets() < buckets / 8, "shrank several times");
+    assert!((0..1000).all(|i| seen.contains(&member(i)[..])));
+}
+
+#[test]
+fn a_scan_misses_nothing_across_a_rehash_in_place() {
+    // hashbrown rehashes in place (same bucket count, entries moved) when an insert finds no
+    // growth left while at most half the capacity holds entries, the rest being tombstones.
+    // Tombstones come from removals inside long runs of full buckets, so: fill one region
+    // densely with keys whose home bucket is among the first 32, remove five in six of them,
+    // then insert other keys, dropping those that reuse a tombstone, until the growth left
+    // runs out. A scan goes on step by step throughout; the 150 base keys (which also keep
+    // the table from shrinking) must all be returned.
+    let mut table: KeyedTable<Box<[u8]>> = KeyedTable::with_capacity(896);
+    assert_eq!(table.num_buckets(), 1024);
+    for i in 0..150 {
+        table.insert(format!("base:{i}").into_bytes().into());
+    }
+    let mask = table.num_buckets() as u64 - 1;
+    let clustered: Vec<Box<[u8]>> = (0..)
+        .map(member)
+        .filter(|m| table.hash_of(m) & mask < 32)
+        .take(600)
+        .collect();
+    // Each operation answers whether it rehashed the table in place.
+    type Op = Box<dyn FnMut(&mut KeyedTable<Box<[u8]>>) -> bool>;
+    let mut ops: Vec<Op> = Vec::new();
+    for key in clustered.clone() {
+        ops.push(Box::new(move |t| {
+            t.insert(key.clone());
+            false
+        }));
+    }
+    for (i, key) in clustered.iter().cloned().enumerate() {
+        if i % 6 != 0 {
+            ops.push(Box::new(move |t| {
+                t.remove(&key);
+                false
+            }));
+        }
+    }
+    for i in 0..1000 {
+        let key: Box<[u8]> = format!("filler:{i}").into_bytes().into();
+        ops.push(Box::new(move |t| {
+            let growth_left = t.entries.capacity() - t.len();
+            t.insert(key.clone());
+            let growth_now = t.entries.capacity() - t.len();
+            if growth_now == growth_left {
+                t.remove(&key);
+            }
+            growth_now > growth_left
+        }));
+    }
+    let (mut rehashed, mut next_op, mut scans) = (false, 0, 0);
+    while next_op < ops.len() && !rehashed {
+        let (seen, _) = scan_while(&mut table, 3, 100_000, |t, _| {
+            // Stop at the rehash: more fillers would only grow the table.
+            if let Some(op) = ops.get_mut(next_op).filter(|_| !rehashed) {
+                rehashed |= op(t);
+                next_op += 1;
+            }
+        });
+        assert!((0..150).all(|i| seen.contains(format!("base:{i}").as_bytes())));
+        scans += 1;
+    }
+    assert_eq!(table.num_buckets(), 1024, "no resize");
+    assert!(rehashed, "the inserts rehashed in place ({scans} scans)");
+}
+
+proptest::proptest! {
+    #[test]
+    fn scans_return_every_entry_present_throughout(
+        initial in 0usize..3000,
+        ops in proptest::collection::vec((0u8..4, 0usize..6000, 1usize..40), 0..1500),
+    ) {
+        let mut table = table_of(initial);
+        let mut present: std::collections::HashSet<usize> = (0..initial).collect();
+        // The entries present since the current scan started, and those it has visited.
+        let mut throughout = present.clone();
+        let mut visited: std::collections::HashSet<Vec<u8>> = Default::default();
+        let mut cursor = 0u64;
+        let check = |throughout: &std::collections::HashSet<usize>,
+                     visited: &std::collections::HashSet<Vec<u8>>| {
+            throughout.iter().all(|&k| visited.contains(&member(k)[..]))
+        };
+        for (op, key, count) in ops {
+            match op {
+                0 => {
+                    table.insert(member(key));
+                    present.insert(key);
+                }
+                1 => {
+                    table.remove(&member(key));
+                    present.remove(&key);
+                    throughout.remove(&key);
+                }
+                _ => {
+                    cursor = table.scan(cursor, count, |m| {
+                        visited.insert(m.to_vec());
+                    });
+                    if cursor == 0 {
+                        proptest::prop_assert!(check(&throughout, &visited));
+                        throughout = present.clone();
+                        visited.clear();
+                    }
+                }
+            }
+        }
+        // Finish the current scan without changes.
+        let mut steps = 0;
+        loop {
+            cursor = table.scan(cursor, 7, |m| {
+                visited.insert(m.to_vec());
+            });
+            steps += 1;
+            if cursor == 0 {
+                break;
+            }
+            proptest::prop_assert!(steps <= table.num_buckets());
+        }
+        proptest::prop_assert!(check(&throughout, &visited));
+    }
+}

@@ -10,5 +10,6 @@ pub mod list;
 pub mod listpack;
 pub mod lzf;
 pub mod quicklist;
+mod table_scan;
 pub mod zset;
 pub mod zset_range;

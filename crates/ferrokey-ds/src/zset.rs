@@ -345,6 +345,24 @@ impl ZSet {
         self.iter_span(0..self.len(), false)
     }
 
+    /// One ZSCAN step: a `skiplist` passes `visit` about `count` members with their scores and
+    /// returns the next cursor (see `LargeZSet::scan`); a `listpack` passes every element in
+    /// order and returns 0, whatever the cursor, as Valkey does.
+    pub fn scan<'a>(
+        &'a self,
+        cursor: u64,
+        count: usize,
+        mut visit: impl FnMut(&'a [u8], f64),
+    ) -> u64 {
+        match self {
+            ZSet::Small(_) => {
+                self.iter().for_each(|(member, score)| visit(member, score));
+                0
+            }
+            ZSet::Large(large) => large.scan(cursor, count, visit),
+        }
+    }
+
     /// 0-based rank of `member`, ascending (ZRANK) or descending (ZREVRANK).
     pub fn rank(&self, member: &[u8], reverse: bool) -> Option<usize> {
         let score = self.score(member)?;

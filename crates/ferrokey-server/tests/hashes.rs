@@ -1,5 +1,6 @@
 //! Integration tests of the hash commands for what the differential corpus cannot show: HSCAN's
-//! cursor over a hashtable (full coverage, also while the hash changes), HRANDFIELD's guarantees
+//! cursor over a hashtable (full coverage in steps of COUNT, also while the hash changes and
+//! resizes, expired fields left out), HRANDFIELD's guarantees
 //! (distinctness, membership, counts, reply shapes on a large hash, a uniform distribution over
 //! the live fields, O(1) picks on a large hashtable), and atomicity of HINCRBY
 //! and HINCRBYFLOAT under concurrent clients. Exact reply bytes are the corpus's job
@@ -120,6 +121,95 @@ fn hscan_returns_every_stable_field_while_the_hash_changes() {
     for i in 0..1000 {
         assert!(seen.contains(&format!("f{i}")), "f{i} missing");
     }
+}
+
+/// HSETs `f{from..to}` to `v{..}` in batches of 10 000.
+fn hset_range(con: &mut redis::Connection, key: &str, from: usize, to: usize) {
+    for start in (from..to).step_by(10_000) {
+        let _: () = con
+            .hset_multiple(key, &pairs(start, (start + 10_000).min(to)))
+            .unwrap();
+    }
+}
+
+#[test]
+fn hscan_of_200k_fields_walks_count_at_a_time() {
+    let server = start();
+    let mut con = server.redis_connection().unwrap();
+    hset_range(&mut con, "big", 0, 200_000);
+    let mut seen: HashMap<String, String> = HashMap::new();
+    let (mut cursor, mut steps, mut largest) = (0, 0, 0);
+    loop {
+        let (next, batch) = hscan_step(&mut con, "big", cursor, 100);
+        largest = largest.max(batch.len() / 2);
+        for pair in batch.chunks(2) {
+            let previous = seen.insert(pair[0].clone(), pair[1].clone());
+            assert!(previous.is_none(), "{} returned twice", pair[0]);
+        }
+        steps += 1;
+        if next == 0 {
+            break;
+        }
+        cursor = next;
+    }
+    assert!(largest <= 110, "a step returned {largest} pairs");
+    assert!((1800..=2001).contains(&steps), "{steps} steps");
+    assert_eq!(seen.len(), 200_000);
+    assert!(seen.iter().all(|(f, v)| f[1..] == v[1..]));
+}
+
+#[test]
+fn hscan_of_200k_fields_while_others_come_and_go() {
+    let server = start();
+    let mut con = server.redis_connection().unwrap();
+    hset_range(&mut con, "h", 0, 200_000);
+    let (mut seen, mut cursor, mut round) = (HashSet::new(), 0, 0);
+    loop {
+        let (next, batch) = hscan_step(&mut con, "h", cursor, 100);
+        seen.extend(batch.chunks(2).map(|pair| pair[0].clone()));
+        // Fields from 150 000 up leave, 20 a step, and 40 new ones a step arrive: the table
+        // resizes in mid-walk.
+        let doomed: Vec<String> = (150_000 + round * 20..150_020 + round * 20)
+            .map(|i| format!("f{i}"))
+            .collect();
+        let _: usize = con.hdel("h", doomed).unwrap();
+        let _: () = con
+            .hset_multiple("h", &pairs(1_000_000 + round * 40, 1_000_040 + round * 40))
+            .unwrap();
+        round += 1;
+        assert!(round < 20_000, "the scan ends");
+        if next == 0 {
+            break;
+        }
+        cursor = next;
+    }
+    let missed = (0..150_000).filter(|i| !seen.contains(&format!("f{i}")));
+    assert_eq!(missed.count(), 0);
+}
+
+#[test]
+fn hscan_skips_expired_fields_of_a_large_hash() {
+    let server = start();
+    let mut con = server.redis_connection().unwrap();
+    hset_range(&mut con, "h", 0, 20_000);
+    let mut expire = redis::cmd("HPEXPIRE");
+    expire.arg("h").arg(1).arg("FIELDS").arg(10_000);
+    for i in 0..10_000 {
+        expire.arg(format!("f{i}"));
+    }
+    let _: Vec<i64> = expire.query(&mut con).unwrap();
+    thread::sleep(Duration::from_millis(20));
+    let (mut seen, mut cursor) = (HashSet::new(), 0);
+    loop {
+        let (next, batch) = hscan_step(&mut con, "h", cursor, 50);
+        seen.extend(batch.chunks(2).map(|pair| pair[0].clone()));
+        if next == 0 {
+            break;
+        }
+        cursor = next;
+    }
+    let expected: HashSet<String> = (10_000..20_000).map(|i| format!("f{i}")).collect();
+    assert_eq!(seen, expected);
 }
 
 #[test]

@@ -1,5 +1,6 @@
 //! Integration tests of the set commands for what the differential corpus cannot show: SSCAN's
-//! cursor over a hashtable (full coverage, also while the set changes), the random commands'
+//! cursor over a hashtable (full coverage in steps of COUNT, also while the set changes and
+//! resizes), the random commands'
 //! guarantees (distinctness, membership, counts, a uniform distribution, O(1) picks on a large
 //! hashtable), algebra over sets of a size no corpus line holds, and atomicity of SMOVE under
 //! concurrent clients. Exact reply bytes are the corpus's
@@ -115,6 +116,78 @@ fn sscan_returns_every_stable_member_while_the_set_changes() {
     for member in &stable {
         assert!(seen.contains(member), "{member} missed");
     }
+}
+
+/// SADDs `prefix{from..to}` in batches of 10 000.
+fn sadd_range(con: &mut redis::Connection, key: &str, prefix: &str, from: usize, to: usize) {
+    for start in (from..to).step_by(10_000) {
+        let _: usize = con
+            .sadd(key, members(prefix, start, (start + 10_000).min(to)))
+            .unwrap();
+    }
+}
+
+#[test]
+fn sscan_of_200k_members_walks_count_at_a_time() {
+    let server = start();
+    let mut con = server.redis_connection().unwrap();
+    sadd_range(&mut con, "big", "m", 0, 200_000);
+    assert_eq!(encoding(&mut con, "big"), "hashtable");
+    let (mut seen, mut cursor, mut steps, mut largest) = (Vec::new(), 0, 0, 0);
+    loop {
+        let (next, batch) = sscan_step(&mut con, "big", cursor, 100);
+        largest = largest.max(batch.len());
+        seen.extend(batch);
+        steps += 1;
+        if next == 0 {
+            break;
+        }
+        cursor = next;
+    }
+    // Each step gathers COUNT members, a few more when the home it stops at holds several:
+    // about 2000 steps, where a step sized by the set would take a few hundred.
+    assert!(largest <= 110, "a step returned {largest}");
+    assert!((1800..=2001).contains(&steps), "{steps} steps");
+    let unique: HashSet<&String> = seen.iter().collect();
+    assert_eq!(unique.len(), seen.len(), "no duplicates without changes");
+    assert_eq!(unique.len(), 200_000);
+}
+
+#[test]
+fn sscan_of_200k_members_while_others_come_and_go() {
+    let server = start();
+    let mut con = server.redis_connection().unwrap();
+    sadd_range(&mut con, "s", "stable", 0, 150_000);
+    sadd_range(&mut con, "s", "gone", 0, 50_000);
+    let (mut seen, mut cursor, mut round) = (HashSet::new(), 0, 0);
+    loop {
+        let (next, batch) = sscan_step(&mut con, "s", cursor, 100);
+        seen.extend(batch);
+        // Between steps: 20 removals and 40 additions, so the set grows past the table's
+        // capacity (a resize in mid-walk) while others leave.
+        let _: usize = con
+            .srem("s", members("gone", round * 20, round * 20 + 20))
+            .unwrap();
+        let _: usize = con
+            .sadd("s", members("new", round * 40, round * 40 + 40))
+            .unwrap();
+        round += 1;
+        assert!(round < 20_000, "the scan ends");
+        if next == 0 {
+            break;
+        }
+        cursor = next;
+    }
+    let missed: Vec<String> = members("stable", 0, 150_000)
+        .into_iter()
+        .filter(|m| !seen.contains(m))
+        .collect();
+    assert!(
+        missed.is_empty(),
+        "{} missed, e.g. {:?}",
+        missed.len(),
+        missed.first()
+    );
 }
 
 #[test]

@@ -120,6 +120,99 @@ fn zscan_of_a_large_set_returns_every_member_once() {
     assert_eq!(seen.len(), LEN);
 }
 
+/// One ZSCAN call: the next cursor and the members returned (scores checked against `member`'s
+/// numbering when `fill` set them).
+fn zscan_step(
+    con: &mut redis::Connection,
+    key: &str,
+    cursor: u64,
+    count: usize,
+) -> (u64, Vec<String>) {
+    let (next, items): (u64, Vec<String>) = redis::cmd("ZSCAN")
+        .arg(key)
+        .arg(cursor)
+        .arg("COUNT")
+        .arg(count)
+        .query(con)
+        .unwrap();
+    (next, items.chunks(2).map(|pair| pair[0].clone()).collect())
+}
+
+#[test]
+fn zscan_of_200k_members_walks_count_at_a_time() {
+    const LEN: usize = 200_000;
+    let server = start();
+    let mut con = server.redis_connection().unwrap();
+    fill(&mut con, "big", LEN);
+    let (mut seen, mut cursor, mut steps, mut largest) = (HashSet::new(), 0, 0, 0);
+    loop {
+        let (next, items): (u64, Vec<String>) = redis::cmd("ZSCAN")
+            .arg("big")
+            .arg(cursor)
+            .arg("COUNT")
+            .arg(100)
+            .query(&mut con)
+            .unwrap();
+        largest = largest.max(items.len() / 2);
+        for pair in items.chunks(2) {
+            let rank: usize = pair[0][1..].parse().unwrap();
+            assert_eq!(pair[1], rank.to_string(), "score of {}", pair[0]);
+            assert!(seen.insert(rank), "{} returned twice", pair[0]);
+        }
+        steps += 1;
+        if next == 0 {
+            break;
+        }
+        cursor = next;
+    }
+    assert!(largest <= 110, "a step returned {largest}");
+    assert!((1800..=2001).contains(&steps), "{steps} steps");
+    assert_eq!(seen.len(), LEN);
+    // NOSCORES: members only.
+    let (_, items): (u64, Vec<String>) = redis::cmd("ZSCAN")
+        .arg("big")
+        .arg(0)
+        .arg("COUNT")
+        .arg(5)
+        .arg("NOSCORES")
+        .query(&mut con)
+        .unwrap();
+    // A step ends at the bucket where it reached COUNT, so it may hold a few more.
+    assert!((5..=15).contains(&items.len()), "{} items", items.len());
+    assert!(items.iter().all(|m| m.starts_with('m')));
+}
+
+#[test]
+fn zscan_of_200k_members_while_most_leave() {
+    let server = start();
+    let mut con = server.redis_connection().unwrap();
+    fill(&mut con, "z", 200_000);
+    let (mut seen, mut cursor, mut round) = (HashSet::new(), 0, 0);
+    loop {
+        let (next, batch) = zscan_step(&mut con, "z", cursor, 100);
+        seen.extend(batch);
+        // Members 50 000 and up leave, 300 a step, and 10 new ones arrive with scores
+        // changing: once released ids outnumber live ones two to one the whole set is rebuilt
+        // with a smaller index, in mid-walk.
+        if round < 500 {
+            let from = 50_000 + round * 300;
+            let _: usize = con
+                .zrem("z", (from..from + 300).map(member).collect::<Vec<_>>())
+                .unwrap();
+        }
+        let _: usize = con.zadd("z", format!("new{round}"), round as f64).unwrap();
+        let _: f64 = con.zincr("z", member(round % 50_000), 0.5).unwrap();
+        round += 1;
+        assert!(round < 20_000, "the scan ends");
+        if next == 0 {
+            break;
+        }
+        cursor = next;
+    }
+    let missed = (0..50_000).filter(|&i| !seen.contains(&member(i)));
+    assert_eq!(missed.count(), 0);
+}
+
 #[test]
 fn store_commands_on_large_inputs() {
     let server = start();

@@ -7,6 +7,9 @@
 //! 5 bytes / load factor in the hash index, where Redis spends a skiplist node, a member
 //! allocation and a dict entry and bucket.
 //!
+//! ZSCAN walks the index's home buckets as SSCAN walks a set's table (see `table_scan`), so the
+//! index stores each id at `table_scan::table_hash` of its member's hash.
+//!
 //! Invariants: an id is in the index exactly when it is in the tree, with the tree holding
 //! the arena slot's score; no two live slots hold equal members. Released slots hold an empty
 //! member. When released slots outnumber live ones two to one the whole value is rebuilt, so
@@ -16,6 +19,7 @@ use hashbrown::HashTable;
 
 use super::arena::Arena;
 use super::tree::{Cursor, Tree};
+use crate::table_scan::{self, table_hash};
 
 /// Members per arena chunk: 14 KiB chunks of 32-byte slots (see [`super::arena`]).
 const MEMBER_CHUNK: usize = 448;
@@ -127,8 +131,13 @@ impl LargeZSet {
         self.tree.len()
     }
 
+    /// The index hash of `member`.
+    fn hash_of(&self, member: &[u8]) -> u64 {
+        table_hash(self.hasher.hash_one(member))
+    }
+
     fn find(&self, member: &[u8]) -> Option<u32> {
-        let hash = self.hasher.hash_one(member);
+        let hash = self.hash_of(member);
         let members = &self.members;
         let same = |id: &u32| members.get(*id).is_some_and(|m| m.bytes() == member);
         self.index.find(hash, same).copied()
@@ -170,7 +179,7 @@ impl LargeZSet {
     }
 
     fn insert_bytes(&mut self, bytes: MemberBytes, score: f64) {
-        let hash = self.hasher.hash_one(bytes.as_slice());
+        let hash = self.hash_of(bytes.as_slice());
         let LargeZSet {
             members,
             index,
@@ -180,7 +189,8 @@ impl LargeZSet {
         let Some(id) = members.alloc(Member { bytes, score }) else {
             return;
         };
-        let rehash = |id: &u32| hasher.hash_one(members.get(*id).map_or(&[][..], Member::bytes));
+        let rehash =
+            |id: &u32| table_hash(hasher.hash_one(members.get(*id).map_or(&[][..], Member::bytes)));
         index.insert_unique(hash, id, rehash);
         let member = members.get(id).map_or(&[][..], Member::bytes);
         tree.insert(score, id, before_entry(members, score, member));
@@ -188,7 +198,7 @@ impl LargeZSet {
 
     /// Removes `member`; returns its score if it was present.
     pub(crate) fn remove(&mut self, member: &[u8]) -> Option<f64> {
-        let hash = self.hasher.hash_one(member);
+        let hash = self.hash_of(member);
         let LargeZSet {
             members,
             index,
@@ -253,6 +263,26 @@ impl LargeZSet {
         } else {
             self.tree.next(cursor)
         }
+    }
+
+    /// One ZSCAN step over the member index (see `table_scan::scan` and `KeyedTable::scan`,
+    /// whose guarantees it shares): passes `visit` at least `count` members with their scores
+    /// unless the walk ends first or looks at `count * 10` homes, and returns the next cursor,
+    /// 0 at the end.
+    pub(crate) fn scan<'a>(
+        &'a self,
+        cursor: u64,
+        count: usize,
+        mut visit: impl FnMut(&'a [u8], f64),
+    ) -> u64 {
+        let members = &self.members;
+        let member_of = |id: &u32| members.get(*id).map_or(&[][..], Member::bytes);
+        let hash_of = |id: &u32| self.hash_of(member_of(id));
+        table_scan::scan(&self.index, cursor, count, hash_of, |id| {
+            if let Some(member) = members.get(*id) {
+                visit(member.bytes(), member.score);
+            }
+        })
     }
 
     /// Whether no member is longer than `max_len` bytes.

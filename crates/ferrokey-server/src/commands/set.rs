@@ -16,9 +16,8 @@
 //!
 //! The algebra lives in `set/algebra.rs`.
 
-use std::collections::hash_map::DefaultHasher;
+use std::borrow::Cow;
 use std::collections::HashSet;
-use std::hash::{Hash, Hasher};
 
 use ferrokey_ds::intset::{SetLimits, SetMember, SetValue};
 use ferrokey_resp::ReplyBuf;
@@ -303,45 +302,6 @@ fn smembers(ctx: &mut Ctx) {
 
 // --- SSCAN --------------------------------------------------------------------------------------
 
-/// The position of a hashtable member in SSCAN's walk: its hash under a fixed hasher, so the
-/// order does not depend on the table's layout and survives every resize.
-fn scan_position(member: &[u8]) -> u64 {
-    let mut hasher = DefaultHasher::new();
-    member.hash(&mut hasher);
-    hasher.finish()
-}
-
-/// One SSCAN step over a hashtable: the members whose scan position is at least `cursor`, in
-/// position order, at least `count` of them (plus all members sharing the last position, so a
-/// collision never splits across calls), and the next cursor (0 when the walk is complete).
-/// A member present for the whole scan is returned exactly once. A step reads the whole set, so
-/// the batch grows with the set (COUNT is only a hint) to bound a full scan at about 256 steps.
-fn hashtable_scan_step(set: &SetValue, cursor: u64, count: usize) -> (u64, Vec<Vec<u8>>) {
-    let batch = count.max(set.len() / 256).max(1);
-    let mut candidates: Vec<(u64, Vec<u8>)> = set
-        .iter()
-        .filter_map(|member| {
-            let bytes = member.to_bytes();
-            let position = scan_position(&bytes);
-            (position >= cursor).then_some((position, bytes))
-        })
-        .collect();
-    candidates.sort_unstable_by_key(|(position, _)| *position);
-    let mut taken = batch.min(candidates.len());
-    if let Some(&(last, _)) = taken.checked_sub(1).and_then(|i| candidates.get(i)) {
-        while candidates.get(taken).is_some_and(|(p, _)| *p == last) {
-            taken += 1;
-        }
-    }
-    let next = if taken >= candidates.len() {
-        0
-    } else {
-        candidates.get(taken).map_or(0, |(p, _)| *p)
-    };
-    candidates.truncate(taken);
-    (next, candidates.into_iter().map(|(_, m)| m).collect())
-}
-
 fn sscan(ctx: &mut Ctx) {
     let Some(cursor) = super::keys::parse_cursor(ctx, ctx.arg(2)) else {
         return;
@@ -384,13 +344,17 @@ fn sscan(ctx: &mut Ctx) {
         }
         j += 2;
     }
-    let matches = |bytes: &[u8]| pattern.as_ref().is_none_or(|p| p.matches(bytes));
-    let (next, members): (u64, Vec<Vec<u8>>) = match set {
-        SetValue::HashTable(_) => hashtable_scan_step(set, cursor, count),
-        // Small encodings are returned whole in one call, whatever the cursor.
-        _ => (0, set.iter().map(|m| m.to_bytes()).collect()),
-    };
-    let members: Vec<Vec<u8>> = members.into_iter().filter(|m| matches(m)).collect();
+    // A hashtable step gathers about COUNT members (O(COUNT), see `KeyedTable::scan`); the
+    // small encodings are returned whole in one call, whatever the cursor. MATCH then filters
+    // what the step gathered, as Valkey does, so a step may return fewer than COUNT.
+    let mut members: Vec<Cow<[u8]>> = Vec::new();
+    let next = set.scan(cursor, count, |member| {
+        members.push(match member {
+            SetMember::Bytes(bytes) => Cow::Borrowed(bytes),
+            SetMember::Int(_) => Cow::Owned(member.to_bytes()),
+        })
+    });
+    members.retain(|m| pattern.as_ref().is_none_or(|p| p.matches(m)));
     out.array(2);
     out.bulk(next.to_string().as_bytes());
     out.array(members.len());
@@ -583,9 +547,6 @@ fn srandmember_with_count(ctx: &mut Ctx) {
 
 #[cfg(test)]
 mod tests {
-    use super::hashtable_scan_step;
-    use ferrokey_ds::intset::{SetLimits, SetValue};
-
     use crate::test_support::{effects_of, words};
 
     #[test]
@@ -625,29 +586,5 @@ mod tests {
         assert!(effects[1..7].iter().all(|e| e.is_empty()), "{effects:?}");
         assert_eq!(effects[7], vec![words("SMOVE a b 1")]);
         assert!(effects[8].is_empty(), "empty result, no destination");
-    }
-
-    #[test]
-    fn hashtable_scan_steps_cover_every_member_once() {
-        let limits = SetLimits::default();
-        let mut set = SetValue::with_hint(b"x", 1000, &limits);
-        for i in 0..1000 {
-            set.add(format!("m{i}").as_bytes(), &limits);
-        }
-        let mut cursor = 0;
-        let mut seen = Vec::new();
-        loop {
-            let (next, batch) = hashtable_scan_step(&set, cursor, 7);
-            assert!(!batch.is_empty());
-            seen.extend(batch);
-            if next == 0 {
-                break;
-            }
-            assert!(next > cursor);
-            cursor = next;
-        }
-        seen.sort();
-        seen.dedup();
-        assert_eq!(seen.len(), 1000);
     }
 }

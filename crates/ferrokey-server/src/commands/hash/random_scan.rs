@@ -1,9 +1,7 @@
 //! HRANDFIELD and HSCAN, the hash reads that sample or walk the pairs. Both see only fields that
 //! have not expired, as in Valkey 9.0.
 
-use std::collections::hash_map::DefaultHasher;
 use std::collections::HashSet;
-use std::hash::{Hash, Hasher};
 
 use ferrokey_ds::hash::{Entry, HashValue, PairEntries};
 use ferrokey_ds::listpack::INT_BUF_LEN;
@@ -120,47 +118,6 @@ pub(super) fn hrandfield(ctx: &mut Ctx) {
     reply_pairs(out, wanted, picks, withvalues);
 }
 
-/// The position of a hashtable field in HSCAN's walk: its hash under a fixed hasher, so the
-/// order does not depend on the table's layout and survives every resize.
-fn scan_position(field: &[u8]) -> u64 {
-    let mut hasher = DefaultHasher::new();
-    field.hash(&mut hasher);
-    hasher.finish()
-}
-
-/// One HSCAN step over a hashtable: the live pairs whose field's scan position is at least
-/// `cursor`, in position order, at least `count` of them (plus every pair sharing the last
-/// position, so a collision never splits across calls), and the next cursor (0 when the walk is
-/// complete). A pair present for the whole scan is returned exactly once. A step reads the whole
-/// hash, so the batch grows with it (COUNT is only a hint) to bound a full scan at about 256
-/// steps.
-pub(super) fn hashtable_scan_step(
-    hash: &HashValue,
-    cursor: u64,
-    count: usize,
-    now_ms: i64,
-) -> (u64, Vec<PairRef<'_>>) {
-    let batch = count.max(hash.len() / 256).max(1);
-    let mut candidates: Vec<(u64, PairRef)> = hash
-        .iter_live(now_ms)
-        .filter_map(|(field, value)| {
-            let position = scan_position(field.into_bytes(&mut [0u8; INT_BUF_LEN]));
-            (position >= cursor).then_some((position, (field, value)))
-        })
-        .collect();
-    candidates.sort_unstable_by_key(|(position, _)| *position);
-    let mut taken = batch.min(candidates.len());
-    if let Some(&(last, _)) = taken.checked_sub(1).and_then(|i| candidates.get(i)) {
-        while candidates.get(taken).is_some_and(|(p, _)| *p == last) {
-            taken += 1;
-        }
-    }
-    let next = candidates.get(taken).map_or(0, |(p, _)| *p);
-    candidates.truncate(taken);
-    let pairs = candidates.into_iter().map(|(_, pair)| pair).collect();
-    (next, pairs)
-}
-
 pub(super) fn hscan(ctx: &mut Ctx) {
     let Some(cursor) = crate::commands::keys::parse_cursor(ctx, ctx.arg(2)) else {
         return;
@@ -206,18 +163,13 @@ pub(super) fn hscan(ctx: &mut Ctx) {
         }
         j += 2;
     }
-    let (next, pairs) = match hash {
-        HashValue::HashTable(_) | HashValue::Volatile(_) => {
-            hashtable_scan_step(hash, cursor, count, now)
-        }
-        // A listpack is returned whole in one call, whatever the cursor.
-        HashValue::Listpack(_) => (0, hash.iter_live(now).collect()),
-    };
+    // A hashtable step gathers the live pairs among about COUNT stored ones (O(COUNT), see
+    // `KeyedTable::scan`); a listpack is returned whole in one call, whatever the cursor.
+    // MATCH then filters what the step gathered, as Valkey does.
+    let mut pairs: Vec<PairRef> = Vec::new();
+    let next = hash.scan_live(cursor, count, now, |pair| pairs.push(pair));
     let matches = |field: &[u8]| pattern.as_ref().is_none_or(|p| p.matches(field));
-    let pairs: Vec<PairRef> = pairs
-        .into_iter()
-        .filter(|(f, _)| matches(f.into_bytes(&mut [0u8; INT_BUF_LEN])))
-        .collect();
+    pairs.retain(|(f, _)| matches(f.into_bytes(&mut [0u8; INT_BUF_LEN])));
     out.array(2);
     out.bulk(next.to_string().as_bytes());
     out.array(if novalues {

@@ -1,8 +1,6 @@
-//! Unit tests of the hash family: the effects each command records in the write stream, and
-//! the HSCAN step. Replies are tested over TCP in `tests/hashes.rs` and `tests/hash_ttl.rs`.
-
-use super::random_scan::hashtable_scan_step;
-use ferrokey_ds::hash::{HashLimits, HashValue};
+//! Unit tests of the hash family: the effects each command records in the write stream (the
+//! HSCAN step is tested in ferrokey-ds, `HashValue::scan_live`). Replies are tested over TCP
+//! in `tests/hashes.rs` and `tests/hash_ttl.rs`.
 
 use crate::test_support::{effects_of, effects_of_lines, words};
 
@@ -132,29 +130,4 @@ fn counters_and_hsetnx_on_hashes_with_field_times_replicate_as_sets() {
     assert_eq!(effects[3], vec!["HSET h m 5".to_string()]);
     assert_eq!(effects[4], vec!["HSET h s v".to_string()]);
     assert_eq!(effects[5], vec!["HGETDEL h FIELDS 3 s zz m".to_string()]);
-}
-
-#[test]
-fn hashtable_scan_steps_cover_every_pair_once() {
-    let limits = HashLimits::default();
-    let mut hash = HashValue::new();
-    for i in 0..1000 {
-        hash.set(format!("f{i}").as_bytes(), b"v", &limits, 0);
-    }
-    assert_eq!(hash.encoding_name(), "hashtable");
-    let mut cursor = 0;
-    let mut seen = Vec::new();
-    loop {
-        let (next, batch) = hashtable_scan_step(&hash, cursor, 7, 0);
-        assert!(!batch.is_empty());
-        seen.extend(batch.into_iter().map(|(f, _)| f.to_vec()));
-        if next == 0 {
-            break;
-        }
-        assert!(next > cursor);
-        cursor = next;
-    }
-    seen.sort();
-    seen.dedup();
-    assert_eq!(seen.len(), 1000);
 }

@@ -1,5 +1,5 @@
 //! The sorted-set readers that look at the whole set rather than a range: ZRANDMEMBER (random
-//! picks, with or without repetition) and ZSCAN (which returns everything in one reply).
+//! picks, with or without repetition) and ZSCAN (a cursor walk over the members).
 
 use rand::Rng;
 
@@ -88,13 +88,14 @@ pub(super) fn zrandmember(ctx: &mut Ctx) {
 
 // --- ZSCAN -------------------------------------------------------------------------------------
 
-/// ZSCAN returns the whole set in one reply with cursor 0, whatever the cursor and COUNT: what
-/// Valkey does for a `listpack` set, and a valid scan of a `skiplist` one too (every element
-/// present throughout is returned). Scores are formatted as in other replies, as bulk strings.
+/// ZSCAN: a `skiplist` set is walked about COUNT elements per call (O(COUNT), see
+/// `LargeZSet::scan`); a `listpack` set is returned whole with cursor 0, whatever the cursor and
+/// COUNT, as Valkey does. MATCH filters what a step gathered; NOSCORES leaves the scores out.
+/// Scores are formatted as in other replies, as bulk strings.
 pub(super) fn zscan(ctx: &mut Ctx) {
-    if crate::commands::keys::parse_cursor(ctx, ctx.arg(2)).is_none() {
+    let Some(cursor) = crate::commands::keys::parse_cursor(ctx, ctx.arg(2)) else {
         return;
-    }
+    };
     let key = ctx.arg(1);
     let (out, found) = find(ctx, key, true);
     match found {
@@ -106,20 +107,26 @@ pub(super) fn zscan(ctx: &mut Ctx) {
         }
         Found::Value(_) => {}
     }
+    let mut count = 10usize;
     let mut pattern = None;
+    let mut noscores = false;
     let mut j = 3;
     while j < ctx.argc() {
         let opt = ctx.arg(j);
         let has_value = j + 1 < ctx.argc();
         if eq_ic(opt, "count") && has_value {
             match parse_i64(ctx.arg(j + 1)) {
-                Some(n) if n >= 1 => {}
+                Some(n) if n >= 1 => count = usize::try_from(n).unwrap_or(usize::MAX),
                 Some(_) => return ctx.out.error(err::SYNTAX),
                 None => return ctx.out.error(err::NOT_INTEGER),
             }
         } else if eq_ic(opt, "match") && has_value {
             let text = ctx.arg(j + 1);
             pattern = (text != b"*").then(|| ferrokey_util::glob::GlobPattern::new(text, false));
+        } else if eq_ic(opt, "noscores") {
+            noscores = true;
+            j += 1;
+            continue;
         } else if eq_ic(opt, "novalues") {
             return ctx
                 .out
@@ -134,16 +141,23 @@ pub(super) fn zscan(ctx: &mut Ctx) {
     let Found::Value(zset) = found else {
         return;
     };
-    let matching: Vec<(&[u8], f64)> = zset
-        .iter()
-        .filter(|(member, _)| pattern.as_ref().is_none_or(|p| p.matches(member)))
-        .collect();
+    let mut elements: Vec<(&[u8], f64)> = Vec::new();
+    let next = zset.scan(cursor, count, |member, score| {
+        elements.push((member, score))
+    });
+    elements.retain(|(member, _)| pattern.as_ref().is_none_or(|p| p.matches(member)));
     out.array(2);
-    out.bulk(b"0");
-    out.array(matching.len() * 2);
+    out.bulk(next.to_string().as_bytes());
+    out.array(if noscores {
+        elements.len()
+    } else {
+        elements.len() * 2
+    });
     let mut tmp = [0u8; 32];
-    for (member, score) in matching {
+    for (member, score) in elements {
         out.bulk(member);
-        out.bulk(ferrokey_resp::format_double(score, &mut tmp));
+        if !noscores {
+            out.bulk(ferrokey_resp::format_double(score, &mut tmp));
+        }
     }
 }
