@@ -293,22 +293,6 @@ fn concurrent_increments_are_atomic() {
     assert_eq!(float, "500");
 }
 
-/// Pearson's statistic of `draws` against a uniform distribution over `cells` values.
-fn chi_square<'a>(draws: impl IntoIterator<Item = &'a String>, cells: usize) -> f64 {
-    let mut counts: HashMap<&String, usize> = HashMap::new();
-    let mut total = 0usize;
-    for draw in draws {
-        *counts.entry(draw).or_default() += 1;
-        total += 1;
-    }
-    let expected = total as f64 / cells as f64;
-    let observed: f64 = counts
-        .values()
-        .map(|&c| (c as f64 - expected).powi(2) / expected)
-        .sum();
-    observed + (cells - counts.len()) as f64 * expected
-}
-
 /// Valkey's HRANDFIELD histogram check on a hashtable, then with half the fields expired: picks
 /// are uniform over the live fields and never return an expired one. 599 and 299 degrees of
 /// freedom; the bounds allow six standard deviations.
@@ -324,7 +308,7 @@ fn hrandfield_is_uniform_over_live_fields() {
         .arg(-60_000)
         .query(&mut con)
         .unwrap();
-    let statistic = chi_square(&repeated, 600);
+    let statistic = common::chi_square(&repeated, 600);
     assert!(
         statistic < 810.0,
         "HRANDFIELD -count: chi-square {statistic}"
@@ -337,7 +321,7 @@ fn hrandfield_is_uniform_over_live_fields() {
     for sample in &samples {
         assert_eq!(sample.iter().collect::<HashSet<_>>().len(), 30, "distinct");
     }
-    let statistic = chi_square(samples.iter().flatten(), 600);
+    let statistic = common::chi_square(samples.iter().flatten(), 600);
     assert!(
         statistic < 810.0,
         "HRANDFIELD count: chi-square {statistic}"
@@ -357,7 +341,7 @@ fn hrandfield_is_uniform_over_live_fields() {
     }
     let singles: Vec<String> = pipe.query(&mut con).unwrap();
     assert!(singles.iter().all(|f| live.contains(f)), "no expired field");
-    let statistic = chi_square(&singles, 300);
+    let statistic = common::chi_square(&singles, 300);
     assert!(statistic < 420.0, "HRANDFIELD: chi-square {statistic}");
 }
 

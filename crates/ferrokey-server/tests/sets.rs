@@ -8,7 +8,7 @@
 
 mod common;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::thread;
 use std::time::Instant;
 
@@ -325,22 +325,6 @@ fn concurrent_smoves_conserve_members() {
     assert_eq!(left.len() + right.len(), all.len());
 }
 
-/// Pearson's statistic of `draws` against a uniform distribution over `cells` values.
-fn chi_square<'a>(draws: impl IntoIterator<Item = &'a String>, cells: usize) -> f64 {
-    let mut counts: HashMap<&String, usize> = HashMap::new();
-    let mut total = 0usize;
-    for draw in draws {
-        *counts.entry(draw).or_default() += 1;
-        total += 1;
-    }
-    let expected = total as f64 / cells as f64;
-    let observed: f64 = counts
-        .values()
-        .map(|&c| (c as f64 - expected).powi(2) / expected)
-        .sum();
-    observed + (cells - counts.len()) as f64 * expected
-}
-
 /// Valkey's "SRANDMEMBER histogram distribution" and SPOP checks, on a hashtable, where picks
 /// probe random buckets. 199 degrees of freedom: mean 199, standard deviation 20; the bound
 /// allows six of them.
@@ -360,7 +344,7 @@ fn random_picks_on_a_hashtable_are_uniform() {
         .query(&mut con)
         .unwrap();
     assert!(repeated.iter().all(|m| universe.contains(m)));
-    let statistic = chi_square(&repeated, 200);
+    let statistic = common::chi_square(&repeated, 200);
     assert!(
         statistic < bound,
         "SRANDMEMBER -count: chi-square {statistic}"
@@ -371,7 +355,7 @@ fn random_picks_on_a_hashtable_are_uniform() {
         pipe.cmd("SRANDMEMBER").arg("s");
     }
     let singles: Vec<String> = pipe.query(&mut con).unwrap();
-    let statistic = chi_square(&singles, 200);
+    let statistic = common::chi_square(&singles, 200);
     assert!(statistic < bound, "SRANDMEMBER: chi-square {statistic}");
 
     // Distinct picks of a small share of the set (the path that drops repeats).
@@ -383,7 +367,7 @@ fn random_picks_on_a_hashtable_are_uniform() {
     for sample in &samples {
         assert_eq!(sample.iter().collect::<HashSet<_>>().len(), 20, "distinct");
     }
-    let statistic = chi_square(samples.iter().flatten(), 200);
+    let statistic = common::chi_square(samples.iter().flatten(), 200);
     assert!(
         statistic < bound,
         "SRANDMEMBER count: chi-square {statistic}"
@@ -396,7 +380,7 @@ fn random_picks_on_a_hashtable_are_uniform() {
         let _: usize = con.sadd("s", &member).unwrap();
         popped.push(member);
     }
-    let statistic = chi_square(&popped, 200);
+    let statistic = common::chi_square(&popped, 200);
     assert!(statistic < bound, "SPOP: chi-square {statistic}");
     assert_eq!(con.scard::<_, usize>("s").unwrap(), 200);
 }

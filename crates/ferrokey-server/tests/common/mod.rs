@@ -419,3 +419,19 @@ pub fn send(conn: &mut RespConn, line: &str) {
     let args: Vec<&str> = line.split(' ').collect();
     conn.send_command(&args).expect("sent");
 }
+
+/// Pearson's statistic of `draws` against a uniform distribution over `cells` values.
+pub fn chi_square<'a>(draws: impl IntoIterator<Item = &'a String>, cells: usize) -> f64 {
+    let mut counts: std::collections::HashMap<&String, usize> = std::collections::HashMap::new();
+    let mut total = 0usize;
+    for draw in draws {
+        *counts.entry(draw).or_default() += 1;
+        total += 1;
+    }
+    let expected = total as f64 / cells as f64;
+    let observed: f64 = counts
+        .values()
+        .map(|&c| (c as f64 - expected).powi(2) / expected)
+        .sum();
+    observed + (cells - counts.len()) as f64 * expected
+}
