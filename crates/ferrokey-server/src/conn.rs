@@ -54,7 +54,9 @@ pub async fn serve<S>(
                 let mut open = push.is_some_and(|push| push.append_to(&mut out, &handle));
                 // The messages of the other publishers this worker serves before it idles
                 // join this write, as Valkey writes once per event loop.
-                crate::idle::until_idle().await;
+                if open {
+                    crate::idle::until_idle().await;
+                }
                 // What stays queued is shared with other receivers; copies are made only as
                 // fast as the socket takes them.
                 while out.len() < OUTPUT_FLUSH_THRESHOLD_BYTES {

@@ -48,11 +48,11 @@ pub fn release() {
         let mut d = d.borrow_mut();
         d.passes = 0;
         let n = d.waiting.len().min(MAX_RELEASED_PER_IDLE);
-        let released: Vec<(u64, Waker)> = d.waiting.drain(..n).collect();
-        if let Some((last, _)) = released.last() {
-            d.released_below = last + 1;
-        }
-        released.into_iter().map(|(_, waker)| waker).collect()
+        let Some(&(last, _)) = n.checked_sub(1).and_then(|i| d.waiting.get(i)) else {
+            return Vec::new();
+        };
+        d.released_below = last + 1;
+        d.waiting.drain(..n).map(|(_, waker)| waker).collect()
     });
     wakers.into_iter().for_each(Waker::wake);
 }

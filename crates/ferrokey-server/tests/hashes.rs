@@ -33,23 +33,6 @@ fn encoding(con: &mut redis::Connection, key: &str) -> String {
         .unwrap()
 }
 
-/// One HSCAN call: the next cursor and the flat field/value list returned.
-fn hscan_step(
-    con: &mut redis::Connection,
-    key: &str,
-    cursor: u64,
-    count: usize,
-) -> (u64, Vec<String>) {
-    let (next, batch): (String, Vec<String>) = redis::cmd("HSCAN")
-        .arg(key)
-        .arg(cursor)
-        .arg("COUNT")
-        .arg(count)
-        .query(con)
-        .unwrap();
-    (next.parse().unwrap(), batch)
-}
-
 #[test]
 fn hscan_covers_a_hashtable_exactly_once() {
     let server = start();
@@ -60,7 +43,7 @@ fn hscan_covers_a_hashtable_exactly_once() {
     let mut seen: HashMap<String, String> = HashMap::new();
     let (mut cursor, mut calls) = (0, 0);
     loop {
-        let (next, batch) = hscan_step(&mut con, "big", cursor, 10);
+        let (next, batch) = common::scan_step(&mut con, "HSCAN", "big", cursor, 10);
         assert_eq!(batch.len() % 2, 0);
         for pair in batch.chunks(2) {
             let previous = seen.insert(pair[0].clone(), pair[1].clone());
@@ -104,7 +87,7 @@ fn hscan_returns_every_stable_field_while_the_hash_changes() {
     let mut cursor = 0;
     let mut step = 0;
     loop {
-        let (next, batch) = hscan_step(&mut con, "h", cursor, 20);
+        let (next, batch) = common::scan_step(&mut con, "HSCAN", "h", cursor, 20);
         seen.extend(batch.chunks(2).map(|pair| pair[0].clone()));
         // Churn: add new fields and delete some of the volatile upper range between calls.
         let _: () = con
@@ -140,7 +123,7 @@ fn hscan_of_200k_fields_walks_count_at_a_time() {
     let mut seen: HashMap<String, String> = HashMap::new();
     let (mut cursor, mut steps, mut largest) = (0, 0, 0);
     loop {
-        let (next, batch) = hscan_step(&mut con, "big", cursor, 100);
+        let (next, batch) = common::scan_step(&mut con, "HSCAN", "big", cursor, 100);
         largest = largest.max(batch.len() / 2);
         for pair in batch.chunks(2) {
             let previous = seen.insert(pair[0].clone(), pair[1].clone());
@@ -165,7 +148,7 @@ fn hscan_of_200k_fields_while_others_come_and_go() {
     hset_range(&mut con, "h", 0, 200_000);
     let (mut seen, mut cursor, mut round) = (HashSet::new(), 0, 0);
     loop {
-        let (next, batch) = hscan_step(&mut con, "h", cursor, 100);
+        let (next, batch) = common::scan_step(&mut con, "HSCAN", "h", cursor, 100);
         seen.extend(batch.chunks(2).map(|pair| pair[0].clone()));
         // Fields from 150 000 up leave, 20 a step, and 40 new ones a step arrive: the table
         // resizes in mid-walk.
@@ -201,7 +184,7 @@ fn hscan_skips_expired_fields_of_a_large_hash() {
     thread::sleep(Duration::from_millis(20));
     let (mut seen, mut cursor) = (HashSet::new(), 0);
     loop {
-        let (next, batch) = hscan_step(&mut con, "h", cursor, 50);
+        let (next, batch) = common::scan_step(&mut con, "HSCAN", "h", cursor, 50);
         seen.extend(batch.chunks(2).map(|pair| pair[0].clone()));
         if next == 0 {
             break;

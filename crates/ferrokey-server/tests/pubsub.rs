@@ -11,7 +11,7 @@ mod common;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{encode_command, escape_bytes, ReadOutcome, RespConn, ServerProcess};
+use common::{await_closed, encode_command, escape_bytes, ReadOutcome, RespConn, ServerProcess};
 
 fn start(args: &[&str]) -> ServerProcess {
     ServerProcess::start_ferrokey(args).expect("server starts")
@@ -90,20 +90,6 @@ fn await_value(what: &str, want: i64, mut probe: impl FnMut() -> i64) {
             "{what}: still {got}, want {want}"
         );
         thread::sleep(Duration::from_millis(5));
-    }
-}
-
-/// Reads frames until the server closes the connection; fails on a timeout.
-fn await_closed(conn: &mut RespConn) {
-    loop {
-        match conn.read_reply() {
-            ReadOutcome::Frame(_) => {}
-            ReadOutcome::Closed { .. } => return,
-            other => panic!(
-                "connection not closed: {}",
-                escape_bytes(&other.to_bytes()[..20.min(other.to_bytes().len())])
-            ),
-        }
     }
 }
 

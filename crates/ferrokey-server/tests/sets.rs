@@ -31,23 +31,6 @@ fn encoding(con: &mut redis::Connection, key: &str) -> String {
         .unwrap()
 }
 
-/// One SSCAN call: the next cursor and the members returned.
-fn sscan_step(
-    con: &mut redis::Connection,
-    key: &str,
-    cursor: u64,
-    count: usize,
-) -> (u64, Vec<String>) {
-    let (next, batch): (String, Vec<String>) = redis::cmd("SSCAN")
-        .arg(key)
-        .arg(cursor)
-        .arg("COUNT")
-        .arg(count)
-        .query(con)
-        .unwrap();
-    (next.parse().unwrap(), batch)
-}
-
 #[test]
 fn sscan_covers_a_hashtable_exactly_once() {
     let server = start();
@@ -60,7 +43,7 @@ fn sscan_covers_a_hashtable_exactly_once() {
     let mut cursor = 0;
     let mut calls = 0;
     loop {
-        let (next, batch) = sscan_step(&mut con, "big", cursor, 10);
+        let (next, batch) = common::scan_step(&mut con, "SSCAN", "big", cursor, 10);
         seen.extend(batch);
         calls += 1;
         if next == 0 {
@@ -97,7 +80,7 @@ fn sscan_returns_every_stable_member_while_the_set_changes() {
     let mut cursor = 0;
     let mut round = 0;
     loop {
-        let (next, batch) = sscan_step(&mut con, "s", cursor, 20);
+        let (next, batch) = common::scan_step(&mut con, "SSCAN", "s", cursor, 20);
         seen.extend(batch);
         // Between calls: remove members that were not stable and add new ones, which grows
         // and reshapes the table.
@@ -135,7 +118,7 @@ fn sscan_of_200k_members_walks_count_at_a_time() {
     assert_eq!(encoding(&mut con, "big"), "hashtable");
     let (mut seen, mut cursor, mut steps, mut largest) = (Vec::new(), 0, 0, 0);
     loop {
-        let (next, batch) = sscan_step(&mut con, "big", cursor, 100);
+        let (next, batch) = common::scan_step(&mut con, "SSCAN", "big", cursor, 100);
         largest = largest.max(batch.len());
         seen.extend(batch);
         steps += 1;
@@ -161,7 +144,7 @@ fn sscan_of_200k_members_while_others_come_and_go() {
     sadd_range(&mut con, "s", "gone", 0, 50_000);
     let (mut seen, mut cursor, mut round) = (HashSet::new(), 0, 0);
     loop {
-        let (next, batch) = sscan_step(&mut con, "s", cursor, 100);
+        let (next, batch) = common::scan_step(&mut con, "SSCAN", "s", cursor, 100);
         seen.extend(batch);
         // Between steps: 20 removals and 40 additions, so the set grows past the table's
         // capacity (a resize in mid-walk) while others leave.

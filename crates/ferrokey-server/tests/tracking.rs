@@ -12,7 +12,9 @@ mod common;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{cmd, encode_command, escape_bytes, send, ReadOutcome, RespConn, ServerProcess};
+use common::{
+    await_closed, cmd, encode_command, escape_bytes, send, ReadOutcome, RespConn, ServerProcess,
+};
 
 fn start(args: &[&str]) -> ServerProcess {
     ServerProcess::start_ferrokey(args).expect("server starts")
@@ -33,10 +35,6 @@ fn reply(conn: &mut RespConn) -> Vec<u8> {
         ReadOutcome::Frame(frame) => frame,
         other => panic!("expected a reply, got {}", escape_bytes(&other.to_bytes())),
     }
-}
-
-fn show(bytes: &[u8]) -> String {
-    escape_bytes(bytes)
 }
 
 /// The RESP3 invalidation push for one key.
@@ -64,7 +62,7 @@ fn client_id(conn: &mut RespConn) -> u64 {
     std::str::from_utf8(&id[1..id.len() - 2])
         .ok()
         .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("bad CLIENT ID reply {}", show(&id)))
+        .unwrap_or_else(|| panic!("bad CLIENT ID reply {}", escape_bytes(&id)))
 }
 
 /// The value of one INFO field.
@@ -159,7 +157,7 @@ fn own_writes_are_invalidated_right_after_their_reply_in_a_pipeline() {
         b"+PONG\r\n".to_vec(),
     ];
     for want in expected {
-        assert_eq!(show(&reply(&mut client)), show(&want));
+        assert_eq!(escape_bytes(&reply(&mut client)), escape_bytes(&want));
     }
 }
 
@@ -195,7 +193,10 @@ fn optin_and_optout_follow_client_caching() {
     }
     cmd(&mut writer, "MSET skipped 1 cached 1 skipped2 1 t1 1 t2 1");
     for key in ["cached", "t1", "t2"] {
-        assert_eq!(show(&reply(&mut client)), show(&invalidation(key)));
+        assert_eq!(
+            escape_bytes(&reply(&mut client)),
+            escape_bytes(&invalidation(key))
+        );
     }
     cmd(&mut client, "CLIENT TRACKING off");
     cmd(&mut client, "CLIENT TRACKING on OPTOUT");
@@ -235,18 +236,33 @@ fn bcast_sends_one_batch_per_prefix_after_the_writers_pipeline() {
     for _ in 0..4 {
         assert_eq!(reply(&mut writer), b"+OK\r\n");
     }
-    assert_eq!(show(&reply(&mut listener)), show(&batch(&["item:9"])));
     assert_eq!(
-        show(&reply(&mut listener)),
-        show(&batch(&["user:1", "user:2"]))
+        escape_bytes(&reply(&mut listener)),
+        escape_bytes(&batch(&["item:9"]))
     );
-    assert_eq!(show(&reply(&mut own)), show(&batch(&["user:1", "user:2"])));
+    assert_eq!(
+        escape_bytes(&reply(&mut listener)),
+        escape_bytes(&batch(&["user:1", "user:2"]))
+    );
+    assert_eq!(
+        escape_bytes(&reply(&mut own)),
+        escape_bytes(&batch(&["user:1", "user:2"]))
+    );
     // NOLOOP: the client's own change is left out, another's is not.
     assert_eq!(cmd(&mut own, "SET user:3 x"), b"+OK\r\n");
     cmd(&mut writer, "SET user:4 x");
-    assert_eq!(show(&reply(&mut own)), show(&batch(&["user:4"])));
-    assert_eq!(show(&reply(&mut listener)), show(&batch(&["user:3"])));
-    assert_eq!(show(&reply(&mut listener)), show(&batch(&["user:4"])));
+    assert_eq!(
+        escape_bytes(&reply(&mut own)),
+        escape_bytes(&batch(&["user:4"]))
+    );
+    assert_eq!(
+        escape_bytes(&reply(&mut listener)),
+        escape_bytes(&batch(&["user:3"]))
+    );
+    assert_eq!(
+        escape_bytes(&reply(&mut listener)),
+        escape_bytes(&batch(&["user:4"]))
+    );
     assert_eq!(info_field(&mut writer, "tracking_total_prefixes"), 2);
     let (flags, redir) = flags_and_redir(&cmd(&mut listener, "CLIENT INFO"));
     assert_eq!((flags.as_str(), redir.as_str()), ("tB", "0"));
@@ -302,7 +318,7 @@ fn redirect_to_a_resp2_subscriber_and_broken_redirect() {
     assert!(
         info.windows(15).any(|w| w == b"broken_redirect"),
         "{}",
-        show(&info)
+        escape_bytes(&info)
     );
 }
 
@@ -337,7 +353,10 @@ fn transaction_invalidations_follow_the_exec_reply() {
     }
     assert_eq!(cmd(&mut client, "EXEC"), b"*4\r\n+OK\r\n_\r\n+OK\r\n:1\r\n");
     for key in ["a", "b", "c"] {
-        assert_eq!(show(&reply(&mut client)), show(&invalidation(key)));
+        assert_eq!(
+            escape_bytes(&reply(&mut client)),
+            escape_bytes(&invalidation(key))
+        );
     }
     assert_eq!(cmd(&mut client, "PING"), b"+PONG\r\n");
 }
@@ -484,20 +503,6 @@ fn pipeline(conn: &mut RespConn, commands: &[Vec<Vec<u8>>]) {
     conn.send_raw(&bytes).unwrap();
     for _ in commands {
         reply(conn);
-    }
-}
-
-/// Reads frames until the server closes the connection; fails on a timeout.
-fn await_closed(conn: &mut RespConn) {
-    loop {
-        match conn.read_reply() {
-            ReadOutcome::Frame(_) => {}
-            ReadOutcome::Closed { .. } => return,
-            other => panic!(
-                "connection not closed: {}",
-                show(&other.to_bytes()[..40.min(other.to_bytes().len())])
-            ),
-        }
     }
 }
 

@@ -120,24 +120,6 @@ fn zscan_of_a_large_set_returns_every_member_once() {
     assert_eq!(seen.len(), LEN);
 }
 
-/// One ZSCAN call: the next cursor and the members returned (scores checked against `member`'s
-/// numbering when `fill` set them).
-fn zscan_step(
-    con: &mut redis::Connection,
-    key: &str,
-    cursor: u64,
-    count: usize,
-) -> (u64, Vec<String>) {
-    let (next, items): (u64, Vec<String>) = redis::cmd("ZSCAN")
-        .arg(key)
-        .arg(cursor)
-        .arg("COUNT")
-        .arg(count)
-        .query(con)
-        .unwrap();
-    (next, items.chunks(2).map(|pair| pair[0].clone()).collect())
-}
-
 #[test]
 fn zscan_of_200k_members_walks_count_at_a_time() {
     const LEN: usize = 200_000;
@@ -189,8 +171,8 @@ fn zscan_of_200k_members_while_most_leave() {
     fill(&mut con, "z", 200_000);
     let (mut seen, mut cursor, mut round) = (HashSet::new(), 0, 0);
     loop {
-        let (next, batch) = zscan_step(&mut con, "z", cursor, 100);
-        seen.extend(batch);
+        let (next, items) = common::scan_step(&mut con, "ZSCAN", "z", cursor, 100);
+        seen.extend(items.chunks(2).map(|pair| pair[0].clone()));
         // Members 50 000 and up leave, 300 a step, and 10 new ones arrive with scores
         // changing: once released ids outnumber live ones two to one the whole set is rebuilt
         // with a smaller index, in mid-walk.

@@ -223,7 +223,7 @@ fn server_section(server: &Server, s: &mut Section) {
 }
 
 /// Memory Valkey would charge to a client: its struct, buffers and current arguments.
-pub(super) fn client_memory_bytes(client: &ClientHandle) -> u64 {
+fn client_memory_bytes(client: &ClientHandle) -> u64 {
     const CLIENT_FIXED_BYTES: u64 = 1570;
     CLIENT_FIXED_BYTES
         + client.query_buffer_bytes.load(Ordering::Relaxed)
@@ -287,7 +287,7 @@ pub(super) struct AllocatorStats {
     pub resident: u64,
 }
 
-pub(super) fn allocator_stats() -> AllocatorStats {
+fn allocator_stats() -> AllocatorStats {
     use tikv_jemalloc_ctl::{epoch, stats};
     // Statistics are cached by jemalloc until the epoch advances.
     let _ = epoch::advance();
@@ -299,7 +299,7 @@ pub(super) fn allocator_stats() -> AllocatorStats {
 }
 
 /// The value in kB of a `Name:   N kB` line of a /proc file, in bytes.
-pub(super) fn proc_kb_field(path: &str, name: &str) -> u64 {
+fn proc_kb_field(path: &str, name: &str) -> u64 {
     let text = std::fs::read_to_string(path).unwrap_or_default();
     text.lines()
         .find_map(|line| line.strip_prefix(name)?.strip_prefix(':'))
@@ -336,22 +336,50 @@ fn ratio(a: u64, b: u64) -> String {
     }
 }
 
-fn memory_section(server: &Server, s: &mut Section) {
+/// The memory figures INFO memory and MEMORY STATS/DOCTOR share. Reading them raises the
+/// recorded peak to the current allocation.
+pub(super) struct MemoryBase {
+    pub alloc: AllocatorStats,
+    pub peak: u64,
+    /// What was allocated at startup, capped by what is allocated now.
+    pub startup: u64,
+    /// The clients' buffers.
+    pub clients: u64,
+    /// VmRSS.
+    pub rss: u64,
+}
+
+pub(super) fn memory_base(server: &Server) -> MemoryBase {
     let alloc = allocator_stats();
     let used = alloc.allocated;
-    let rss = proc_kb_field("/proc/self/status", "VmRSS");
     let state = &server.info_state;
     let peak = state
         .peak_memory_bytes
         .fetch_max(used, Ordering::Relaxed)
         .max(used);
-    let startup = state.startup_memory_bytes.min(used);
-    let clients_memory: u64 = server
-        .clients
-        .all()
-        .iter()
-        .map(|c| client_memory_bytes(c))
-        .sum();
+    MemoryBase {
+        peak,
+        startup: state.startup_memory_bytes.min(used),
+        clients: server
+            .clients
+            .all()
+            .iter()
+            .map(|c| client_memory_bytes(c))
+            .sum(),
+        rss: proc_kb_field("/proc/self/status", "VmRSS"),
+        alloc,
+    }
+}
+
+fn memory_section(server: &Server, s: &mut Section) {
+    let MemoryBase {
+        alloc,
+        peak,
+        startup,
+        clients: clients_memory,
+        rss,
+    } = memory_base(server);
+    let used = alloc.allocated;
     let overhead = (startup + clients_memory).min(used);
     let dataset = used - overhead;
     let net_usage = (used - startup).max(1);

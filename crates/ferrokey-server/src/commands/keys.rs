@@ -664,7 +664,7 @@ impl Ctx<'_, '_> {
 
     /// OBJECT's lookup (`LOOKUP_NOTOUCH | LOOKUP_NONOTIFY`): counted as a hit or miss, but
     /// neither touching the key nor raising `keymiss`.
-    fn lookup_object(&mut self, db: usize, key: &[u8]) -> Option<&mut Entry> {
+    pub(super) fn lookup_object(&mut self, db: usize, key: &[u8]) -> Option<&mut Entry> {
         let server = self.server;
         let entry = self.lookup_peek(db, key);
         let counter = if entry.is_some() {

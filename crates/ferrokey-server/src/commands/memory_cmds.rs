@@ -8,13 +8,11 @@
 //! size that is scaled by the element count. MEMORY STATS reuses the allocator and client
 //! figures INFO memory reports, so the two agree.
 
-use std::sync::atomic::Ordering;
-
 use ferrokey_ds::hash::{Entry as HashEntry, HashValue};
 use ferrokey_ds::intset::{SetMember, SetValue};
 use ferrokey_ds::zset::ZSet;
 
-use super::info::{allocator_stats, client_memory_bytes, proc_kb_field};
+use super::info::{memory_base, MemoryBase};
 use super::registry::{Binding, Scope};
 use super::{err, parse_i64, Ctx};
 use crate::keyspace::value::{Entry, Value, INLINE_CAPACITY_BYTES};
@@ -100,16 +98,9 @@ fn usage(ctx: &mut Ctx) {
         }
     }
     let (db, key) = (ctx.db(), ctx.arg(2));
-    // OBJECT's lookup: a hit or miss in the statistics, no access-time change, no keymiss.
-    let server = ctx.server;
     let found = ctx
-        .lookup_peek(db, key)
+        .lookup_object(db, key)
         .map(|entry| entry_bytes(entry, samples));
-    let counter = match found {
-        Some(_) => &server.stats.keyspace_hits,
-        None => &server.stats.keyspace_misses,
-    };
-    counter.add(1);
     match found {
         Some(bytes) => ctx.out.int(i64::try_from(bytes).unwrap_or(i64::MAX)),
         None => ctx.out.null(),
@@ -118,7 +109,7 @@ fn usage(ctx: &mut Ctx) {
 
 /// Estimated bytes of a key: its entry, a key too long to sit inline, its expiry record and
 /// the value's heap bytes.
-pub fn entry_bytes(entry: &Entry, samples: usize) -> usize {
+fn entry_bytes(entry: &Entry, samples: usize) -> usize {
     let key_len = entry.key.as_bytes().len();
     let key_heap = if key_len > INLINE_CAPACITY_BYTES {
         key_len
@@ -134,7 +125,7 @@ pub fn entry_bytes(entry: &Entry, samples: usize) -> usize {
 }
 
 /// Heap bytes a value owns beyond the inline 24 bytes of the entry.
-pub fn value_heap_bytes(value: &Value, samples: usize) -> usize {
+fn value_heap_bytes(value: &Value, samples: usize) -> usize {
     match value {
         Value::Int(_) | Value::Short(_) => 0,
         Value::Long(bytes) => std::mem::size_of::<Vec<u8>>() + bytes.capacity(),
@@ -216,37 +207,17 @@ fn purge(ctx: &mut Ctx) {
     ctx.out.ok();
 }
 
-/// The figures MEMORY STATS and DOCTOR share, computed as INFO memory computes them.
+/// MEMORY STATS's figures: INFO memory's, plus the keyspace's tables.
 struct MemoryFigures {
-    peak: u64,
-    total: u64,
-    startup: u64,
-    clients_normal: u64,
+    base: MemoryBase,
     /// Per database: (main table overhead, expires table overhead).
     db_overheads: Vec<(u64, u64)>,
     overhead_total: u64,
     keys: u64,
-    allocated: u64,
-    active: u64,
-    resident: u64,
-    rss: u64,
 }
 
 fn memory_figures(server: &Server) -> MemoryFigures {
-    let alloc = allocator_stats();
-    let total = alloc.allocated;
-    let peak = server
-        .info_state
-        .peak_memory_bytes
-        .fetch_max(total, Ordering::Relaxed)
-        .max(total);
-    let startup = server.info_state.startup_memory_bytes.min(total);
-    let clients_normal: u64 = server
-        .clients
-        .all()
-        .iter()
-        .map(|c| client_memory_bytes(c))
-        .sum();
+    let base = memory_base(server);
     let mut keys = 0u64;
     let db_overheads: Vec<(u64, u64)> = (0..server.keyspace.db_count())
         .map(|db| {
@@ -257,19 +228,12 @@ fn memory_figures(server: &Server) -> MemoryFigures {
         })
         .collect();
     let overhead_total =
-        startup + clients_normal + db_overheads.iter().map(|(m, e)| m + e).sum::<u64>();
+        base.startup + base.clients + db_overheads.iter().map(|(m, e)| m + e).sum::<u64>();
     MemoryFigures {
-        peak,
-        total,
-        startup,
-        clients_normal,
+        base,
         db_overheads,
         overhead_total,
         keys,
-        allocated: alloc.allocated,
-        active: alloc.active,
-        resident: alloc.resident,
-        rss: proc_kb_field("/proc/self/status", "VmRSS"),
     }
 }
 
@@ -284,6 +248,8 @@ fn ratio_f32(a: u64, b: u64) -> f64 {
 
 fn stats(ctx: &mut Ctx) {
     let m = memory_figures(ctx.server);
+    let b = &m.base;
+    let total = b.alloc.allocated;
     let out = &mut *ctx.out;
     let int = |out: &mut ferrokey_resp::ReplyBuf, name: &str, n: u64| {
         out.bulk(name.as_bytes());
@@ -299,13 +265,13 @@ fn stats(ctx: &mut Ctx) {
     };
     // 31 fixed pairs plus one per database.
     out.map(31 + m.db_overheads.len());
-    int(out, "peak.allocated", m.peak);
-    int(out, "total.allocated", m.total);
-    int(out, "startup.allocated", m.startup);
+    int(out, "peak.allocated", b.peak);
+    int(out, "total.allocated", total);
+    int(out, "startup.allocated", b.startup);
     for name in ["replication.backlog", "clients.slaves"] {
         int(out, name, 0);
     }
-    int(out, "clients.normal", m.clients_normal);
+    int(out, "clients.normal", b.clients);
     for name in [
         "cluster.links",
         "aof.buffer",
@@ -330,45 +296,57 @@ fn stats(ctx: &mut Ctx) {
     int(out, "overhead.total", m.overhead_total);
     int(out, "db.dict.rehashing.count", 0);
     int(out, "keys.count", m.keys);
-    let net_usage = m.total.saturating_sub(m.startup);
+    let net_usage = total.saturating_sub(b.startup);
     let bytes_per_key = net_usage.checked_div(m.keys).unwrap_or(0);
     int(out, "keys.bytes-per-key", bytes_per_key);
-    let dataset = m.total.saturating_sub(m.overhead_total);
+    let dataset = total.saturating_sub(m.overhead_total);
     int(out, "dataset.bytes", dataset);
     double(out, "dataset.percentage", {
         let pct = dataset as f32 * 100.0 / net_usage.max(1) as f32;
         f64::from(pct)
     });
-    double(out, "peak.percentage", 100.0 * ratio_f32(m.total, m.peak));
-    int(out, "allocator.allocated", m.allocated);
-    int(out, "allocator.active", m.active);
-    int(out, "allocator.resident", m.resident);
+    double(out, "peak.percentage", 100.0 * ratio_f32(total, b.peak));
+    int(out, "allocator.allocated", b.alloc.allocated);
+    int(out, "allocator.active", b.alloc.active);
+    int(out, "allocator.resident", b.alloc.resident);
     int(out, "allocator.muzzy", 0);
     let diff = |a: u64, b: u64| a as i64 - b as i64;
     double(
         out,
         "allocator-fragmentation.ratio",
-        ratio_f32(m.active, m.allocated),
+        ratio_f32(b.alloc.active, b.alloc.allocated),
     );
     signed(
         out,
         "allocator-fragmentation.bytes",
-        diff(m.active, m.allocated),
+        diff(b.alloc.active, b.alloc.allocated),
     );
-    double(out, "allocator-rss.ratio", ratio_f32(m.resident, m.active));
-    signed(out, "allocator-rss.bytes", diff(m.resident, m.active));
-    double(out, "rss-overhead.ratio", ratio_f32(m.rss, m.resident));
-    signed(out, "rss-overhead.bytes", diff(m.rss, m.resident));
-    double(out, "fragmentation", ratio_f32(m.rss, m.total));
-    signed(out, "fragmentation.bytes", diff(m.rss, m.total));
+    double(
+        out,
+        "allocator-rss.ratio",
+        ratio_f32(b.alloc.resident, b.alloc.active),
+    );
+    signed(
+        out,
+        "allocator-rss.bytes",
+        diff(b.alloc.resident, b.alloc.active),
+    );
+    double(
+        out,
+        "rss-overhead.ratio",
+        ratio_f32(b.rss, b.alloc.resident),
+    );
+    signed(out, "rss-overhead.bytes", diff(b.rss, b.alloc.resident));
+    double(out, "fragmentation", ratio_f32(b.rss, total));
+    signed(out, "fragmentation.bytes", diff(b.rss, total));
 }
 
 /// Valkey's doctor measures the total allocation against 5 MB. ferrokey's startup footprint
 /// differs from Valkey's, so the test here is on what was allocated since startup: an instance
 /// Valkey calls empty is called empty here too.
 fn doctor(ctx: &mut Ctx) {
-    let m = memory_figures(ctx.server);
-    let text = if m.total.saturating_sub(m.startup) < DOCTOR_EMPTY_BYTES {
+    let b = memory_base(ctx.server);
+    let text = if b.alloc.allocated.saturating_sub(b.startup) < DOCTOR_EMPTY_BYTES {
         DOCTOR_EMPTY
     } else {
         DOCTOR_HEALTHY
@@ -382,7 +360,7 @@ fn malloc_stats(ctx: &mut Ctx) {
 }
 
 /// jemalloc's `malloc_stats_print` report, collected into a string.
-pub fn jemalloc_stats_text() -> String {
+fn jemalloc_stats_text() -> String {
     /// Appends one chunk of the report to the `String` behind `opaque`.
     ///
     /// # Safety

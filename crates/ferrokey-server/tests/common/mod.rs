@@ -435,3 +435,38 @@ pub fn chi_square<'a>(draws: impl IntoIterator<Item = &'a String>, cells: usize)
         .sum();
     observed + (cells - counts.len()) as f64 * expected
 }
+
+/// Reads frames until the server closes the connection; fails on anything else (a timeout).
+pub fn await_closed(conn: &mut RespConn) {
+    loop {
+        match conn.read_reply() {
+            ReadOutcome::Frame(_) => {}
+            ReadOutcome::Closed { .. } => return,
+            other => {
+                let bytes = other.to_bytes();
+                panic!(
+                    "connection not closed: {}",
+                    escape_bytes(&bytes[..40.min(bytes.len())])
+                )
+            }
+        }
+    }
+}
+
+/// One SSCAN, HSCAN or ZSCAN step with COUNT: the next cursor and the flat list returned.
+pub fn scan_step(
+    con: &mut redis::Connection,
+    command: &str,
+    key: &str,
+    cursor: u64,
+    count: usize,
+) -> (u64, Vec<String>) {
+    let (next, batch): (String, Vec<String>) = redis::cmd(command)
+        .arg(key)
+        .arg(cursor)
+        .arg("COUNT")
+        .arg(count)
+        .query(con)
+        .unwrap();
+    (next.parse().unwrap(), batch)
+}
