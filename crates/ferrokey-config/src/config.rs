@@ -35,6 +35,15 @@ pub struct StartupDirectives {
     pub read_stdin: bool,
     /// Warnings Valkey logs while loading (e.g. databases forced to 1).
     pub warnings: Vec<String>,
+    /// Primary names of the directives the file or command line assigned, in first-seen order,
+    /// for defaults that depend on whether the operator chose a value (`io-threads`).
+    pub assigned: Vec<&'static str>,
+}
+
+impl StartupDirectives {
+    pub fn was_assigned(&self, name: &str) -> bool {
+        self.assigned.contains(&name)
+    }
 }
 
 /// Where a CONFIG SET comes from, for DENY_LOADING and protected directives.

@@ -287,6 +287,9 @@ impl<'a> Loader<'a> {
         if let Some(slot) = self.config.values.get_mut(index) {
             *slot = stored;
         }
+        if !self.config.startup.was_assigned(spec.name) {
+            self.config.startup.assigned.push(spec.name);
+        }
         Ok(())
     }
 

@@ -64,10 +64,8 @@ fn main() {
         }
     };
     init_logging(&config);
+    let workers = worker_count(&config);
     let server = Arc::new(Server::new(*config, executable));
-    let workers = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1);
     if let Err(message) = server.listeners.bind_configured(&server, workers) {
         eprintln!("{message}");
         std::process::exit(1);
@@ -96,6 +94,21 @@ fn main() {
     idle::install();
     let code = runtime.block_on(run_main(server));
     std::process::exit(code);
+}
+
+/// How many workers serve connections. `io-threads N`, when the operator gives it, means N
+/// workers: like Valkey's N threads doing network I/O, and 1 is a single thread. Otherwise one
+/// core is left spare, as valkey.conf advises for threaded I/O: on a machine whose clients (or the
+/// kernel's network stack) share the cores, a worker per core makes every worker wait on the
+/// others' locks and wake-ups, and costs more CPU per command than it gains.
+fn worker_count(config: &ferrokey_config::Config) -> usize {
+    if config.startup().was_assigned("io-threads") {
+        return config.io_threads().max(1) as usize;
+    }
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
+    cores.saturating_sub(1).max(1)
 }
 
 /// Logs as `loglevel` and `logfile` say: to stdout when `logfile` is empty, as Valkey does,

@@ -353,3 +353,29 @@ fn a_port_in_use_stops_startup() {
         b"+PONG\r\n"
     );
 }
+
+/// Worker threads of a running server, by the names its threads carry.
+fn worker_threads(server: &ServerProcess) -> usize {
+    let tasks = std::fs::read_dir(format!("/proc/{}/task", server.pid())).unwrap();
+    tasks
+        .filter_map(|task| std::fs::read_to_string(task.ok()?.path().join("comm")).ok())
+        .filter(|name| name.starts_with("ferrokey-worker"))
+        .count()
+}
+
+#[test]
+fn io_threads_sets_the_workers_and_the_default_leaves_a_core_spare() {
+    let chosen = ServerProcess::start_ferrokey(&["--io-threads", "3"]).unwrap();
+    assert_eq!(worker_threads(&chosen), 3);
+    let single = ServerProcess::start_ferrokey(&["--io-threads", "1"]).unwrap();
+    assert_eq!(worker_threads(&single), 1);
+    // Started without the test harness's io-threads.
+    let by_default = ServerProcess::start(&common::ferrokey_binary(), &[]).unwrap();
+    let cores = std::thread::available_parallelism().unwrap().get();
+    assert_eq!(worker_threads(&by_default), cores.saturating_sub(1).max(1));
+    // Every worker serves: connections spread over them all still get answers.
+    let mut conns: Vec<RespConn> = (0..12).map(|_| chosen.connect().unwrap()).collect();
+    for conn in &mut conns {
+        assert_eq!(conn.command(&["PING"]).unwrap(), b"+PONG\r\n");
+    }
+}

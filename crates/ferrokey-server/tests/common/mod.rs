@@ -28,6 +28,8 @@ pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(5);
 /// Arguments every test server gets before the caller's: no persistence, so tests leave no files
 /// behind and never block on disk.
 const BASE_ARGS: [&str; 4] = ["--save", "", "--appendonly", "no"];
+/// Workers of every ferrokey the tests start (see `start_ferrokey`).
+pub const TEST_WORKERS: &str = "2";
 
 /// Attempts at starting a server; a retry picks a new port, for when another process took the
 /// free port between our probe and the server's bind.
@@ -104,9 +106,13 @@ pub struct ServerProcess {
 }
 
 impl ServerProcess {
-    /// Starts the ferrokey binary under test with `extra_args` after the base arguments.
+    /// Starts the ferrokey binary under test with `extra_args` after the base arguments, and
+    /// with `TEST_WORKERS` workers unless `extra_args` say otherwise: the default leaves a core
+    /// spare, which on a small machine is one worker, and races between workers would go untested.
     pub fn start_ferrokey(extra_args: &[&str]) -> io::Result<ServerProcess> {
-        ServerProcess::start(&ferrokey_binary(), extra_args)
+        let mut args = vec!["--io-threads", TEST_WORKERS];
+        args.extend_from_slice(extra_args);
+        ServerProcess::start(&ferrokey_binary(), &args)
     }
 
     /// Starts `binary` as `binary --port N --save '' --appendonly no <extra_args>` on a free
