@@ -286,6 +286,7 @@ async fn cron(server: Arc<Server>) {
             }
             keyspace::expire::rehash_idle_tables(&server);
             pubsub::enforce_output_limits(&server);
+            server.info_state.sample_peak();
         })
         .await;
     }

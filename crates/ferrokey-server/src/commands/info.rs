@@ -46,7 +46,7 @@ const SECTIONS: &[(&str, bool)] = &[
 ];
 
 /// The allocator ferrokey links (tikv-jemalloc-sys bundles jemalloc 5.3.0).
-const MEM_ALLOCATOR: &str = "jemalloc-5.3.0";
+pub(super) const MEM_ALLOCATOR: &str = "jemalloc-5.3.0";
 /// How many samples the instantaneous rates average over, and how far apart they must be.
 const INSTANT_SAMPLES: usize = 16;
 const INSTANT_SAMPLE_MIN_INTERVAL_MS: u128 = 100;
@@ -540,6 +540,14 @@ impl InfoState {
             per_sec(now.net_in_bytes, first.net_in_bytes) / 1024.0,
             per_sec(now.net_out_bytes, first.net_out_bytes) / 1024.0,
         )
+    }
+
+    /// Raises the recorded peak to what is allocated now. The cron calls it every tick, so a
+    /// peak shows in INFO and MEMORY DOCTOR even when nobody asked while memory was high
+    /// (Valkey samples after every command as well; a jemalloc read per command costs too much).
+    pub fn sample_peak(&self) {
+        self.peak_memory_bytes
+            .fetch_max(allocator_stats().allocated, Ordering::Relaxed);
     }
 
     fn reset(&self) {

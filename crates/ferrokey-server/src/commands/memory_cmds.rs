@@ -6,13 +6,15 @@
 //! same order and grows with the value. Large hashtable-like collections are sampled as Valkey
 //! samples them: the first `SAMPLES` elements (default 5, 0 = all) give an average element
 //! size that is scaled by the element count. MEMORY STATS reuses the allocator and client
-//! figures INFO memory reports, so the two agree.
+//! figures INFO memory reports, so the two agree. MEMORY DOCTOR applies Valkey's detection
+//! rules and thresholds to those same figures and answers with Valkey's texts; which issues it
+//! finds depends on the allocator's figures, which are ferrokey's (jemalloc) own.
 
 use ferrokey_ds::hash::{Entry as HashEntry, HashValue};
 use ferrokey_ds::intset::{SetMember, SetValue};
 use ferrokey_ds::zset::ZSet;
 
-use super::info::{memory_base, MemoryBase};
+use super::info::{memory_base, MemoryBase, MEM_ALLOCATOR};
 use super::registry::{Binding, Scope};
 use super::{err, parse_i64, Ctx};
 use crate::keyspace::value::{Entry, Value, INLINE_CAPACITY_BYTES};
@@ -44,16 +46,6 @@ const ZSET_NODE_BYTES: usize = 48;
 const TABLE_BASE_BYTES: usize = 96;
 /// Bucket bytes per key charged to a database's main and expires tables.
 const TABLE_SLOT_BYTES: usize = 8;
-/// Below this many allocated bytes Valkey's doctor declares the instance empty.
-const DOCTOR_EMPTY_BYTES: u64 = 5 * 1024 * 1024;
-
-const DOCTOR_EMPTY: &str = "Hi Sam, this instance is empty or is using very little memory, \
-my issues detector can't be used in these conditions. Please, leave for your mission on Earth \
-and fill it with some data. The new Sam and I will be back to our programming as soon as I \
-finished rebooting.\n";
-const DOCTOR_HEALTHY: &str = "Hi Sam, I can't find any memory issue in your instance. \
-I can only account for what occurs on this base.\n";
-
 const HELP_LINES: &[&str] = &[
     "DOCTOR",
     "    Return memory problems reports.",
@@ -341,17 +333,252 @@ fn stats(ctx: &mut Ctx) {
     signed(out, "fragmentation.bytes", diff(b.rss, total));
 }
 
-/// Valkey's doctor measures the total allocation against 5 MB. ferrokey's startup footprint
-/// differs from Valkey's, so the test here is on what was allocated since startup: an instance
-/// Valkey calls empty is called empty here too.
-fn doctor(ctx: &mut Ctx) {
-    let b = memory_base(ctx.server);
-    let text = if b.alloc.allocated.saturating_sub(b.startup) < DOCTOR_EMPTY_BYTES {
-        DOCTOR_EMPTY
-    } else {
-        DOCTOR_HEALTHY
+// MEMORY DOCTOR applies Valkey's rules (getMemoryDoctorReport in object.c) to ferrokey's own
+// figures, the ones INFO memory reports. Ratios are single precision, as Valkey computes them,
+// and every "ratio and bytes" test is strict on both. ferrokey's allocator fragmentation is
+// jemalloc's active over allocated (INFO's allocator_frag_ratio); Valkey counts only the
+// unused regions of small-bin slabs, which is of the same kind but smaller.
+
+/// Below this many bytes allocated since startup the instance is called empty. Valkey tests
+/// its total allocation; ferrokey's startup footprint differs from Valkey's, so what was
+/// allocated since startup is tested: an instance Valkey calls empty is called empty here too.
+const DOCTOR_EMPTY_BYTES: u64 = 5 * 1024 * 1024;
+/// Peak over current allocation above which the peak is reported.
+const DOCTOR_PEAK_RATIO: f64 = 1.5;
+/// RSS over allocation above which the total RSS is reported.
+const DOCTOR_TOTAL_RSS_RATIO: f64 = 1.4;
+/// Ratio above which allocator fragmentation, allocator RSS or process RSS is reported.
+const DOCTOR_OVERHEAD_RATIO: f64 = 1.1;
+/// Each fragmentation or RSS issue also needs more than this many excess bytes.
+const DOCTOR_OVERHEAD_BYTES: i128 = 10 << 20;
+/// Average memory per (non-replica) client above which client buffers are reported.
+const DOCTOR_CLIENT_AVERAGE_BYTES: u64 = 200 * 1024;
+/// Replica output buffers (all replicas together, as Valkey tests it) above which they are
+/// reported.
+const DOCTOR_REPLICA_BUFFER_BYTES: u64 = 10 * 1024 * 1024;
+/// Cached scripts above which the script cache is reported.
+const DOCTOR_MAX_CACHED_SCRIPTS: u64 = 1000;
+
+const DOCTOR_EMPTY: &str = "Hi Sam, this instance is empty or is using very little memory, \
+my issues detector can't be used in these conditions. Please, leave for your mission on Earth \
+and fill it with some data. The new Sam and I will be back to our programming as soon as I \
+finished rebooting.\n";
+const DOCTOR_HEALTHY: &str = "Hi Sam, I can't find any memory issue in your instance. \
+I can only account for what occurs on this base.\n";
+const DOCTOR_ISSUES_HEADER: &str =
+    "Sam, I detected a few issues in this Valkey instance memory implants:\n\n";
+const DOCTOR_ISSUES_CLOSING: &str = "I'm here to keep you safe, Sam. I want to help you.\n";
+
+const DOCTOR_BIG_PEAK: &str = " * Peak memory: In the past this instance used more than 150% \
+the memory that is currently using. The allocator is normally not able to release memory after \
+a peak, so you can expect to see a big fragmentation ratio, however this is actually harmless \
+and is only due to the memory peak, and if the Valkey instance Resident Set Size (RSS) is \
+currently bigger than expected, the memory will be used as soon as you fill the Valkey \
+instance with more data. If the memory peak was only occasional and you want to try to reclaim \
+memory, please try the MEMORY PURGE command, otherwise the only other option is to shutdown \
+and restart the instance.\n\n";
+/// Followed by the allocator's name and `DOCTOR_HIGH_TOTAL_RSS_END`.
+const DOCTOR_HIGH_TOTAL_RSS: &str = " * High total RSS: This instance has a memory \
+fragmentation and RSS overhead greater than 1.4 (this means that the Resident Set Size of the \
+Valkey process is much larger than the sum of the logical allocations Valkey performed). This \
+problem is usually due either to a large peak memory (check if there is a peak memory entry \
+above in the report) or may result from a workload that causes the allocator to fragment \
+memory a lot. If the problem is a large peak memory, then there is no issue. Otherwise, make \
+sure you are using the Jemalloc allocator and not the default libc malloc. Note: The currently \
+used allocator is \"";
+const DOCTOR_HIGH_TOTAL_RSS_END: &str = "\".\n\n";
+const DOCTOR_HIGH_ALLOCATOR_FRAG: &str = " * High allocator fragmentation: This instance has an \
+allocator external fragmentation greater than 1.1. This problem is usually due either to a \
+large peak memory (check if there is a peak memory entry above in the report) or may result \
+from a workload that causes the allocator to fragment memory a lot. You can try enabling \
+'activedefrag' config option.\n\n";
+const DOCTOR_HIGH_ALLOCATOR_RSS: &str = " * High allocator RSS overhead: This instance has an \
+RSS memory overhead is greater than 1.1 (this means that the Resident Set Size of the allocator \
+is much larger than the sum what the allocator actually holds). This problem is usually due to \
+a large peak memory (check if there is a peak memory entry above in the report), you can try \
+the MEMORY PURGE command to reclaim it.\n\n";
+const DOCTOR_HIGH_PROCESS_RSS: &str = " * High process RSS overhead: This instance has \
+non-allocator RSS memory overhead is greater than 1.1 (this means that the Resident Set Size \
+of the Valkey process is much larger than the RSS the allocator holds). This problem may be \
+due to Lua scripts or Modules.\n\n";
+const DOCTOR_BIG_REPLICA_BUFFERS: &str = " * Big replica buffers: The replica output buffers \
+in this instance are greater than 10MB for each replica (on average). This likely means that \
+there is some replica instance that is struggling receiving data, either because it is too \
+slow or because of networking issues. As a result, data piles on the primary output buffers. \
+Please try to identify what replica is not receiving data correctly and why. You can use the \
+INFO output in order to check the replicas delays and the CLIENT LIST command to check the \
+output buffers of each replica.\n\n";
+const DOCTOR_BIG_CLIENT_BUFFERS: &str = " * Big client buffers: The clients output buffers in \
+this instance are greater than 200K per client (on average). This may result from different \
+causes, like Pub/Sub clients subscribed to channels bot not receiving data fast enough, so \
+that data piles on the Valkey instance output buffer, or clients sending commands with large \
+replies or very large sequences of commands in the same pipeline. Please use the CLIENT LIST \
+command in order to investigate the issue if it causes problems in your instance, or to \
+understand better why certain clients are using a big amount of memory.\n\n";
+const DOCTOR_MANY_SCRIPTS: &str = " * Many scripts: There seem to be many cached scripts in \
+this instance (more than 1000). This may be because scripts are generated and `EVAL`ed, \
+instead of being parameterized (with KEYS and ARGV), `SCRIPT LOAD`ed and `EVALSHA`ed. Unless \
+`SCRIPT FLUSH` is called periodically, the scripts' caches may end up consuming most of your \
+memory.\n\n";
+
+/// The figures MEMORY DOCTOR judges, in bytes unless named otherwise.
+#[derive(Clone, Debug, Default)]
+struct DoctorFigures {
+    /// used_memory.
+    used: u64,
+    startup: u64,
+    peak: u64,
+    rss: u64,
+    allocator_allocated: u64,
+    allocator_active: u64,
+    allocator_resident: u64,
+    /// Memory of the clients that are not replicas (mem_clients_normal).
+    clients_normal: u64,
+    /// Connected clients, replicas included.
+    client_count: u64,
+    replica_count: u64,
+    /// Replica output buffers beyond the backlog (mem_clients_slaves).
+    replica_buffers: u64,
+    cached_script_count: u64,
+}
+
+impl DoctorFigures {
+    fn new(base: &MemoryBase, client_count: u64) -> Self {
+        DoctorFigures {
+            used: base.alloc.allocated,
+            startup: base.startup,
+            peak: base.peak,
+            rss: base.rss,
+            allocator_allocated: base.alloc.allocated,
+            allocator_active: base.alloc.active,
+            allocator_resident: base.alloc.resident,
+            clients_normal: base.clients,
+            client_count,
+            // ferrokey has neither replication nor a script cache yet.
+            replica_count: 0,
+            replica_buffers: 0,
+            cached_script_count: 0,
+        }
+    }
+}
+
+/// What MEMORY DOCTOR can report, in the order its paragraphs appear.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum DoctorIssue {
+    BigPeak,
+    HighTotalRss,
+    HighAllocatorFrag,
+    HighAllocatorRss,
+    HighProcessRss,
+    BigReplicaBuffers,
+    BigClientBuffers,
+    ManyScripts,
+}
+
+/// `part / whole` in single precision as Valkey divides (a zero `whole` gives infinity or NaN,
+/// as in C), widened for the comparison as C widens it.
+fn ratio_f32_ieee(part: u64, whole: u64) -> f64 {
+    f64::from(part as f32 / whole as f32)
+}
+
+/// Whether `larger` exceeds `smaller` both by more than `ratio` times and by more than
+/// `DOCTOR_OVERHEAD_BYTES`.
+fn overhead_exceeds(larger: u64, smaller: u64, ratio: f64) -> bool {
+    ratio_f32_ieee(larger, smaller) > ratio
+        && i128::from(larger) - i128::from(smaller) > DOCTOR_OVERHEAD_BYTES
+}
+
+/// The issues found, in report order; `None` when the instance is too empty to judge.
+fn doctor_issues(f: &DoctorFigures) -> Option<Vec<DoctorIssue>> {
+    if f.used.saturating_sub(f.startup) < DOCTOR_EMPTY_BYTES {
+        return None;
+    }
+    let normal_clients = f.client_count.saturating_sub(f.replica_count);
+    let client_average = f.clients_normal.checked_div(normal_clients).unwrap_or(0);
+    let checks = [
+        (
+            DoctorIssue::BigPeak,
+            ratio_f32_ieee(f.peak, f.used) > DOCTOR_PEAK_RATIO,
+        ),
+        (
+            DoctorIssue::HighTotalRss,
+            overhead_exceeds(f.rss, f.used, DOCTOR_TOTAL_RSS_RATIO),
+        ),
+        (
+            DoctorIssue::HighAllocatorFrag,
+            overhead_exceeds(
+                f.allocator_active,
+                f.allocator_allocated,
+                DOCTOR_OVERHEAD_RATIO,
+            ),
+        ),
+        (
+            DoctorIssue::HighAllocatorRss,
+            overhead_exceeds(
+                f.allocator_resident,
+                f.allocator_active,
+                DOCTOR_OVERHEAD_RATIO,
+            ),
+        ),
+        (
+            DoctorIssue::HighProcessRss,
+            overhead_exceeds(f.rss, f.allocator_resident, DOCTOR_OVERHEAD_RATIO),
+        ),
+        (
+            DoctorIssue::BigReplicaBuffers,
+            f.replica_count > 0 && f.replica_buffers > DOCTOR_REPLICA_BUFFER_BYTES,
+        ),
+        (
+            DoctorIssue::BigClientBuffers,
+            client_average > DOCTOR_CLIENT_AVERAGE_BYTES,
+        ),
+        (
+            DoctorIssue::ManyScripts,
+            f.cached_script_count > DOCTOR_MAX_CACHED_SCRIPTS,
+        ),
+    ];
+    Some(
+        checks
+            .into_iter()
+            .filter_map(|(issue, found)| found.then_some(issue))
+            .collect(),
+    )
+}
+
+/// MEMORY DOCTOR's text; `allocator` names the allocator in the total-RSS paragraph.
+fn doctor_report(f: &DoctorFigures, allocator: &str) -> String {
+    let issues = match doctor_issues(f) {
+        None => return DOCTOR_EMPTY.to_string(),
+        Some(issues) if issues.is_empty() => return DOCTOR_HEALTHY.to_string(),
+        Some(issues) => issues,
     };
-    ctx.out.verbatim(b"txt", text.as_bytes());
+    let mut report = String::from(DOCTOR_ISSUES_HEADER);
+    for issue in issues {
+        match issue {
+            DoctorIssue::BigPeak => report.push_str(DOCTOR_BIG_PEAK),
+            DoctorIssue::HighTotalRss => {
+                report.push_str(DOCTOR_HIGH_TOTAL_RSS);
+                report.push_str(allocator);
+                report.push_str(DOCTOR_HIGH_TOTAL_RSS_END);
+            }
+            DoctorIssue::HighAllocatorFrag => report.push_str(DOCTOR_HIGH_ALLOCATOR_FRAG),
+            DoctorIssue::HighAllocatorRss => report.push_str(DOCTOR_HIGH_ALLOCATOR_RSS),
+            DoctorIssue::HighProcessRss => report.push_str(DOCTOR_HIGH_PROCESS_RSS),
+            DoctorIssue::BigReplicaBuffers => report.push_str(DOCTOR_BIG_REPLICA_BUFFERS),
+            DoctorIssue::BigClientBuffers => report.push_str(DOCTOR_BIG_CLIENT_BUFFERS),
+            DoctorIssue::ManyScripts => report.push_str(DOCTOR_MANY_SCRIPTS),
+        }
+    }
+    report.push_str(DOCTOR_ISSUES_CLOSING);
+    report
+}
+
+/// MEMORY DOCTOR: Valkey's verdict on ferrokey's memory figures.
+fn doctor(ctx: &mut Ctx) {
+    let base = memory_base(ctx.server);
+    let figures = DoctorFigures::new(&base, ctx.server.clients.len() as u64);
+    let report = doctor_report(&figures, MEM_ALLOCATOR);
+    ctx.out.verbatim(b"txt", report.as_bytes());
 }
 
 fn malloc_stats(ctx: &mut Ctx) {
@@ -421,5 +648,146 @@ mod tests {
         let long = value_heap_bytes(&Value::from_bytes(&[b'x'; 1000]), 5);
         assert_eq!(short, 0);
         assert!(long >= 1000);
+    }
+
+    const MIB: u64 = 1 << 20;
+
+    /// 20 MiB in use with small overheads and two idle clients: nothing to report.
+    fn healthy_figures() -> DoctorFigures {
+        DoctorFigures {
+            used: 20 * MIB,
+            startup: MIB,
+            peak: 20 * MIB,
+            rss: 26 * MIB,
+            allocator_allocated: 20 * MIB,
+            allocator_active: 21 * MIB,
+            allocator_resident: 22 * MIB,
+            clients_normal: 2 * 2000,
+            client_count: 2,
+            ..DoctorFigures::default()
+        }
+    }
+
+    fn issues_of(f: &DoctorFigures) -> Option<Vec<DoctorIssue>> {
+        doctor_issues(f)
+    }
+
+    #[test]
+    fn doctor_healthy_and_empty() {
+        let healthy = healthy_figures();
+        assert_eq!(issues_of(&healthy), Some(vec![]));
+        assert_eq!(doctor_report(&healthy, "x"), DOCTOR_HEALTHY);
+        // Emptiness wins over any issue, and counts from startup.
+        let empty = DoctorFigures {
+            used: 6 * MIB,
+            startup: 2 * MIB,
+            peak: 100 * MIB,
+            ..healthy.clone()
+        };
+        assert_eq!(issues_of(&empty), None);
+        assert_eq!(doctor_report(&empty, "x"), DOCTOR_EMPTY);
+    }
+
+    #[test]
+    fn doctor_each_rule_is_strict() {
+        use DoctorIssue::*;
+        let healthy = healthy_figures();
+        let with = |change: &dyn Fn(&mut DoctorFigures)| {
+            let mut f = healthy.clone();
+            change(&mut f);
+            issues_of(&f).unwrap_or_default()
+        };
+        assert_eq!(with(&|f| f.peak = 30 * MIB), vec![]);
+        assert_eq!(with(&|f| f.peak = 30 * MIB + 4096), vec![BigPeak]);
+        // 1.4 times but only 8 MiB over: not reported; 1.5 times and 10 MiB + 1 over: reported.
+        assert_eq!(with(&|f| f.rss = 28 * MIB), vec![]);
+        assert_eq!(
+            with(&|f| {
+                f.rss = 30 * MIB + 1;
+                f.allocator_resident = 29 * MIB;
+            }),
+            vec![HighTotalRss]
+        );
+        assert_eq!(
+            with(&|f| {
+                f.allocator_active = 31 * MIB;
+                f.allocator_resident = 31 * MIB;
+                f.rss = 30 * MIB;
+            }),
+            vec![HighAllocatorFrag]
+        );
+        assert_eq!(
+            with(&|f| {
+                f.allocator_resident = 32 * MIB;
+                f.rss = 30 * MIB;
+            }),
+            vec![HighAllocatorRss]
+        );
+        // Process RSS 10 MiB over the allocator's is also over 10 MiB above the allocation.
+        assert_eq!(with(&|f| f.rss = 32 * MIB), vec![HighTotalRss]);
+        assert_eq!(
+            with(&|f| f.rss = 32 * MIB + 1),
+            vec![HighTotalRss, HighProcessRss]
+        );
+        // Client memory is averaged over every client but the replicas.
+        assert_eq!(with(&|f| f.clients_normal = 2 * 200 * 1024), vec![]);
+        assert_eq!(
+            with(&|f| f.clients_normal = 2 * 200 * 1024 + 2),
+            vec![BigClientBuffers]
+        );
+        assert_eq!(
+            with(&|f| {
+                f.clients_normal = 3 * 200 * 1024;
+                f.client_count = 3;
+                f.replica_count = 1;
+            }),
+            vec![BigClientBuffers]
+        );
+        assert_eq!(with(&|f| f.replica_buffers = 11 * MIB), vec![]);
+        assert_eq!(
+            with(&|f| {
+                f.replica_count = 1;
+                f.client_count = 3;
+                f.replica_buffers = 10 * MIB + 1;
+            }),
+            vec![BigReplicaBuffers]
+        );
+        assert_eq!(with(&|f| f.cached_script_count = 1000), vec![]);
+        assert_eq!(with(&|f| f.cached_script_count = 1001), vec![ManyScripts]);
+    }
+
+    #[test]
+    fn doctor_report_lists_issues_in_order() {
+        let f = DoctorFigures {
+            used: 20 * MIB,
+            startup: MIB,
+            peak: 100 * MIB,
+            rss: 200 * MIB,
+            allocator_allocated: 20 * MIB,
+            allocator_active: 40 * MIB,
+            allocator_resident: 80 * MIB,
+            clients_normal: 10 * MIB,
+            client_count: 3,
+            replica_count: 1,
+            replica_buffers: 20 * MIB,
+            cached_script_count: 2000,
+        };
+        let report = doctor_report(&f, "jemalloc-5.3.0");
+        let expected = [
+            DOCTOR_ISSUES_HEADER,
+            DOCTOR_BIG_PEAK,
+            DOCTOR_HIGH_TOTAL_RSS,
+            "jemalloc-5.3.0",
+            DOCTOR_HIGH_TOTAL_RSS_END,
+            DOCTOR_HIGH_ALLOCATOR_FRAG,
+            DOCTOR_HIGH_ALLOCATOR_RSS,
+            DOCTOR_HIGH_PROCESS_RSS,
+            DOCTOR_BIG_REPLICA_BUFFERS,
+            DOCTOR_BIG_CLIENT_BUFFERS,
+            DOCTOR_MANY_SCRIPTS,
+            DOCTOR_ISSUES_CLOSING,
+        ]
+        .concat();
+        assert_eq!(report, expected);
     }
 }
