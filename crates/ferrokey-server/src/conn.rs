@@ -203,7 +203,9 @@ fn run_pipeline(
         }
         match parser.parse(query) {
             Ok(Some(request)) => {
-                let args: SmallVec<[&[u8]; 8]> = request.iter().collect();
+                // Filled in place: collecting would build the vector elsewhere and copy it.
+                let mut args: SmallVec<[&[u8]; 8]> = SmallVec::new();
+                args.extend(request.iter());
                 dispatch::execute_pipelined(server, client, &args, out, &mut held);
                 // Pushes the command produced for this client follow its reply.
                 client.handle.pubsub.append_deferred(out);
