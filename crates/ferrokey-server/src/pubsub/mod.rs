@@ -168,7 +168,11 @@ impl ClientPubSub {
 
     /// Appends the pushes the client's last command produced for itself (after its reply).
     pub fn append_deferred(&self, out: &mut ReplyBuf) {
-        if self.has_deferred.swap(false, Ordering::Acquire) {
+        // Called after every command: a plain load keeps the common case free of a locked
+        // read-modify-write.
+        if self.has_deferred.load(Ordering::Relaxed)
+            && self.has_deferred.swap(false, Ordering::Acquire)
+        {
             // Taken, not cleared: one large message must not stay allocated for the client.
             let deferred = std::mem::take(&mut *self.deferred.lock());
             out.raw(&deferred);
