@@ -205,3 +205,25 @@ fn no_arguments_means_defaults_and_no_config_file() {
     let config = run(&["--port", "1", "--sentinel"], &mut TestHooks::new()).unwrap();
     assert!(config.startup().sentinel_mode);
 }
+
+#[test]
+fn assigned_directives_are_recorded_by_primary_name() {
+    let config = run(&[], &mut TestHooks::new()).unwrap();
+    assert!(!config.startup().was_assigned("io-threads"));
+    let dir = scratch_dir("assigned");
+    let file = dir.join("a.conf");
+    std::fs::write(&file, "io-threads 1\n").unwrap();
+    let path = file.display().to_string();
+    let config = run(&[&path], &mut TestHooks::new()).unwrap();
+    // Given at its default value, it still counts as the operator's choice.
+    assert!(config.startup().was_assigned("io-threads"));
+    let config = run(
+        &["--io-threads", "3", "--hash-max-ziplist-entries", "5"],
+        &mut TestHooks::new(),
+    )
+    .unwrap();
+    assert_eq!(config.io_threads(), 3);
+    assert!(config.startup().was_assigned("io-threads"));
+    assert!(config.startup().was_assigned("hash-max-listpack-entries"));
+    assert!(!config.startup().was_assigned("port"));
+}
