@@ -234,7 +234,7 @@ fn ratio_f32(a: u64, b: u64) -> f64 {
     if b == 0 {
         0.0
     } else {
-        f64::from(a as f32 / b as f32)
+        ratio_f32_ieee(a, b)
     }
 }
 
@@ -303,32 +303,14 @@ fn stats(ctx: &mut Ctx) {
     int(out, "allocator.resident", b.alloc.resident);
     int(out, "allocator.muzzy", 0);
     let diff = |a: u64, b: u64| a as i64 - b as i64;
-    double(
-        out,
-        "allocator-fragmentation.ratio",
-        ratio_f32(b.alloc.active, b.alloc.allocated),
-    );
-    signed(
-        out,
-        "allocator-fragmentation.bytes",
-        diff(b.alloc.active, b.alloc.allocated),
-    );
-    double(
-        out,
-        "allocator-rss.ratio",
-        ratio_f32(b.alloc.resident, b.alloc.active),
-    );
-    signed(
-        out,
-        "allocator-rss.bytes",
-        diff(b.alloc.resident, b.alloc.active),
-    );
-    double(
-        out,
-        "rss-overhead.ratio",
-        ratio_f32(b.rss, b.alloc.resident),
-    );
-    signed(out, "rss-overhead.bytes", diff(b.rss, b.alloc.resident));
+    // An overhead as Valkey reports it: `larger` over `smaller`, as a ratio and in bytes.
+    let mut overhead = |name: &str, larger: u64, smaller: u64| {
+        double(out, &format!("{name}.ratio"), ratio_f32(larger, smaller));
+        signed(out, &format!("{name}.bytes"), diff(larger, smaller));
+    };
+    overhead("allocator-fragmentation", b.alloc.active, b.alloc.allocated);
+    overhead("allocator-rss", b.alloc.resident, b.alloc.active);
+    overhead("rss-overhead", b.rss, b.alloc.resident);
     double(out, "fragmentation", ratio_f32(b.rss, total));
     signed(out, "fragmentation.bytes", diff(b.rss, total));
 }
