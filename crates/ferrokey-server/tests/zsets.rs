@@ -126,26 +126,16 @@ fn zscan_of_200k_members_walks_count_at_a_time() {
     let server = start();
     let mut con = server.redis_connection().unwrap();
     fill(&mut con, "big", LEN);
-    let (mut seen, mut cursor, mut steps, mut largest) = (HashSet::new(), 0, 0, 0);
-    loop {
-        let (next, items): (u64, Vec<String>) = redis::cmd("ZSCAN")
-            .arg("big")
-            .arg(cursor)
-            .arg("COUNT")
-            .arg(100)
-            .query(&mut con)
-            .unwrap();
-        largest = largest.max(items.len() / 2);
-        for pair in items.chunks(2) {
-            let rank: usize = pair[0][1..].parse().unwrap();
-            assert_eq!(pair[1], rank.to_string(), "score of {}", pair[0]);
-            assert!(seen.insert(rank), "{} returned twice", pair[0]);
-        }
-        steps += 1;
-        if next == 0 {
-            break;
-        }
-        cursor = next;
+    let replies = common::scan_all(&mut con, "ZSCAN", "big", 100);
+    let (steps, largest) = (
+        replies.len(),
+        replies.iter().map(|r| r.len() / 2).max().unwrap_or(0),
+    );
+    let mut seen = HashSet::new();
+    for pair in replies.concat().chunks(2) {
+        let rank: usize = pair[0][1..].parse().unwrap();
+        assert_eq!(pair[1], rank.to_string(), "score of {}", pair[0]);
+        assert!(seen.insert(rank), "{} returned twice", pair[0]);
     }
     assert!(largest <= 110, "a step returned {largest}");
     assert!((1800..=2001).contains(&steps), "{steps} steps");

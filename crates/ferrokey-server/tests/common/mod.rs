@@ -460,6 +460,26 @@ pub fn await_closed(conn: &mut RespConn) {
 }
 
 /// One SSCAN, HSCAN or ZSCAN step with COUNT: the next cursor and the flat list returned.
+/// The replies of a whole scan of `key` with COUNT `count`, step by step, until the cursor
+/// comes back to 0.
+pub fn scan_all(
+    con: &mut redis::Connection,
+    command: &str,
+    key: &str,
+    count: usize,
+) -> Vec<Vec<String>> {
+    let mut steps = Vec::new();
+    let mut cursor = 0;
+    loop {
+        let (next, batch) = scan_step(con, command, key, cursor, count);
+        steps.push(batch);
+        if next == 0 {
+            return steps;
+        }
+        cursor = next;
+    }
+}
+
 pub fn scan_step(
     con: &mut redis::Connection,
     command: &str,
