@@ -5,7 +5,9 @@
 //! Each connection sends the whole group in one write, then reads one reply per command before
 //! sending the next group (like redis-benchmark with -P 1, a group is one round trip).
 //! `__rand_int__` in an argument becomes a random number below `-r`, as in redis-benchmark.
+//! `--threads N` spreads the connections over N threads, as redis-benchmark's option does.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -17,11 +19,12 @@ struct Options {
     clients: usize,
     groups: usize,
     key_range: u64,
+    threads: usize,
     commands: Vec<Vec<String>>,
 }
 
 const USAGE: &str = "usage: txbench -h HOST -p PORT -c CLIENTS -n GROUPS [-r RANGE] \
-                     -- 'CMD ARG...' ['CMD ARG...' ...]";
+                     [--threads N] -- 'CMD ARG...' ['CMD ARG...' ...]";
 
 fn parse_options() -> Result<Options, String> {
     let mut options = Options {
@@ -30,6 +33,7 @@ fn parse_options() -> Result<Options, String> {
         clients: 50,
         groups: 100_000,
         key_range: 100_000,
+        threads: 1,
         commands: Vec::new(),
     };
     let mut args = std::env::args().skip(1);
@@ -53,6 +57,7 @@ fn parse_options() -> Result<Options, String> {
             "-c" => options.clients = number()?.max(1) as usize,
             "-n" => options.groups = number()? as usize,
             "-r" => options.key_range = number()?.max(1),
+            "--threads" => options.threads = number()?.max(1) as usize,
             _ => return Err(USAGE.into()),
         }
     }
@@ -164,6 +169,31 @@ async fn run_client(options: &Options, groups: usize, seed: u64) -> Result<(), S
     Ok(())
 }
 
+/// Runs the connections `first..first + count` of the whole benchmark on this thread.
+fn run_thread(options: Arc<Options>, first: usize, count: usize) -> Result<(), String> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| format!("cannot start the runtime: {error}"))?;
+    let local = tokio::task::LocalSet::new();
+    local.block_on(&runtime, async {
+        let per_client = options.groups / options.clients;
+        let extra = options.groups % options.clients;
+        let handles: Vec<_> = (first..first + count)
+            .map(|i| {
+                let groups = per_client + usize::from(i < extra);
+                let seed = 0x9E37_79B9_7F4A_7C15 ^ i as u64;
+                let options = options.clone();
+                tokio::task::spawn_local(async move { run_client(&options, groups, seed).await })
+            })
+            .collect();
+        for handle in handles {
+            handle.await.map_err(|e| e.to_string())??;
+        }
+        Ok(())
+    })
+}
+
 fn main() {
     let options = match parse_options() {
         Ok(options) => options,
@@ -172,35 +202,20 @@ fn main() {
             std::process::exit(2);
         }
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("cannot start the runtime: {error}");
-            std::process::exit(1);
-        }
-    };
-    let options = std::sync::Arc::new(options);
+    let threads = options.threads.min(options.clients);
     let started = Instant::now();
-    let local = tokio::task::LocalSet::new();
-    let result = local.block_on(&runtime, async {
-        let per_client = options.groups / options.clients;
-        let extra = options.groups % options.clients;
-        let handles: Vec<_> = (0..options.clients)
-            .map(|i| {
-                let groups = per_client + usize::from(i < extra);
-                let options = options.clone();
-                let seed = 0x9E37_79B9_7F4A_7C15 ^ i as u64;
-                tokio::task::spawn_local(async move { run_client(&options, groups, seed).await })
-            })
-            .collect();
-        for handle in handles {
-            handle.await.map_err(|e| e.to_string())??;
-        }
-        Ok::<(), String>(())
-    });
+    let options = Arc::new(options);
+    let handles: Vec<_> = (0..threads)
+        .map(|t| {
+            let first = options.clients * t / threads;
+            let count = options.clients * (t + 1) / threads - first;
+            let options = options.clone();
+            std::thread::spawn(move || run_thread(options, first, count))
+        })
+        .collect();
+    let result = handles
+        .into_iter()
+        .try_for_each(|h| h.join().unwrap_or_else(|_| Err("a thread panicked".into())));
     if let Err(message) = result {
         eprintln!("txbench: {message}");
         std::process::exit(1);
