@@ -398,6 +398,14 @@ impl RequestParser {
         if let Some(error) = self.error {
             return Err(error);
         }
+        if self.state == State::Idle && self.quick_multibulk(buf) {
+            return Ok(Some(Request {
+                buf,
+                scratch: &self.scratch,
+                args: &self.args,
+                kind: RequestKind::Multibulk,
+            }));
+        }
         loop {
             match self.step(buf) {
                 Ok(Step::Continue) => {}
@@ -417,6 +425,54 @@ impl RequestParser {
                 }
             }
         }
+    }
+
+    /// The usual request, a multibulk of plain headers (see `quick_header`) that `buf` holds
+    /// whole from `self.pos`, parsed in one pass: true with its arguments recorded and
+    /// `self.pos` past it. False, with the position unchanged, for anything else (a partial
+    /// request, an inline one, a limit exceeded, an error), which the state machine then
+    /// parses from the start; it is not tried again in the middle of a request, so no request
+    /// is scanned more than twice.
+    fn quick_multibulk(&mut self, buf: &[u8]) -> bool {
+        if self.inline_sticky {
+            return false;
+        }
+        let Some((count, cr)) = quick_header(buf, self.pos, b'*') else {
+            return false;
+        };
+        let authenticated = self.config.authenticated;
+        let count_allowed = count as u64 <= self.config.max_multibulk_len as u64
+            && (authenticated || count <= UNAUTHENTICATED_MAX_MULTIBULK_LEN as i64);
+        if count <= 0 || !count_allowed {
+            return false;
+        }
+        self.args.clear();
+        self.scratch.clear();
+        let mut at = cr + 2;
+        for _ in 0..count {
+            let Some((len, cr)) = quick_header(buf, at, b'$') else {
+                return false;
+            };
+            let Ok(len) = usize::try_from(len) else {
+                return false;
+            };
+            if len > self.config.max_bulk_len
+                || (!authenticated && len > UNAUTHENTICATED_MAX_BULK_LEN)
+            {
+                return false;
+            }
+            let start = cr + 2;
+            let end = start.saturating_add(len);
+            if buf.get(end..end.saturating_add(2)) != Some(b"\r\n") {
+                return false;
+            }
+            self.args.push(ArgSpan::Buf(start..end));
+            at = end + 2;
+        }
+        self.request_start = self.pos;
+        self.scan_from = at;
+        self.pos = at;
+        true
     }
 
     fn step(&mut self, buf: &[u8]) -> Result<Step, ProtocolError> {
@@ -536,14 +592,21 @@ impl RequestParser {
     }
 
     fn step_multibulk_count(&mut self, buf: &[u8]) -> Result<Step, ProtocolError> {
-        let Some(cr) = self.header_line(buf, ProtocolError::TooBigMultibulkCount)? else {
-            return Ok(Step::NeedMore);
+        let (count, cr) = match quick_header(buf, self.pos, b'*') {
+            Some(header) => header,
+            None => {
+                let Some(cr) = self.header_line(buf, ProtocolError::TooBigMultibulkCount)? else {
+                    return Ok(Step::NeedMore);
+                };
+                if buf.get(cr + 1) != Some(&b'\n') {
+                    return Err(ProtocolError::InvalidCrlf);
+                }
+                let digits = buf.get(self.pos + 1..cr).unwrap_or_default();
+                let count =
+                    parse_strict_i64(digits).ok_or(ProtocolError::InvalidMultibulkLength)?;
+                (count, cr)
+            }
         };
-        if buf.get(cr + 1) != Some(&b'\n') {
-            return Err(ProtocolError::InvalidCrlf);
-        }
-        let digits = buf.get(self.pos + 1..cr).unwrap_or_default();
-        let count = parse_strict_i64(digits).ok_or(ProtocolError::InvalidMultibulkLength)?;
         if count > 0 && count as u64 > self.config.max_multibulk_len as u64 {
             return Err(ProtocolError::InvalidMultibulkLength);
         }
@@ -564,19 +627,28 @@ impl RequestParser {
     }
 
     fn step_bulk_header(&mut self, buf: &[u8], remaining: usize) -> Result<Step, ProtocolError> {
-        let Some(cr) = self.header_line(buf, ProtocolError::TooBigBulkCount)? else {
-            return Ok(Step::NeedMore);
+        let (len, cr) = match quick_header(buf, self.pos, b'$') {
+            Some(header) => header,
+            None => {
+                let Some(cr) = self.header_line(buf, ProtocolError::TooBigBulkCount)? else {
+                    return Ok(Step::NeedMore);
+                };
+                let first = buf.get(self.pos).copied().unwrap_or(0);
+                if first != b'$' {
+                    return Err(ProtocolError::ExpectedDollar(first));
+                }
+                if buf.get(cr + 1) != Some(&b'\n') {
+                    return Err(ProtocolError::InvalidCrlf);
+                }
+                let digits = buf.get(self.pos + 1..cr).unwrap_or_default();
+                (
+                    parse_strict_i64(digits).ok_or(ProtocolError::InvalidBulkLength)?,
+                    cr,
+                )
+            }
         };
-        let first = buf.get(self.pos).copied().unwrap_or(0);
-        if first != b'$' {
-            return Err(ProtocolError::ExpectedDollar(first));
-        }
-        if buf.get(cr + 1) != Some(&b'\n') {
-            return Err(ProtocolError::InvalidCrlf);
-        }
-        let digits = buf.get(self.pos + 1..cr).unwrap_or_default();
-        let len = parse_strict_i64(digits)
-            .and_then(|len| usize::try_from(len).ok())
+        let len = usize::try_from(len)
+            .ok()
             .filter(|&len| len <= self.config.max_bulk_len)
             .ok_or(ProtocolError::InvalidBulkLength)?;
         if len > UNAUTHENTICATED_MAX_BULK_LEN && !self.config.authenticated {
@@ -671,6 +743,36 @@ impl RequestParser {
 
 /// Valkey's `string2ll`: an optional `-` then digits without leading zeros (`0` alone is fine,
 /// `-0`, `+1`, `01`, spaces and the empty string are not), within i64.
+/// Most digits `quick_header` reads: any such number fits an i64.
+const QUICK_HEADER_MAX_DIGITS: usize = 18;
+
+/// The common header line, `<marker><digits>\r\n` complete in `buf` at `at`, read in one pass:
+/// its number and the position of its `\r`. Only the plain form (no sign, no leading zero, at
+/// most `QUICK_HEADER_MAX_DIGITS` digits) is taken, which `parse_strict_i64` reads alike;
+/// anything else (`None`) goes the general way, with its limits and errors.
+#[inline]
+fn quick_header(buf: &[u8], at: usize, marker: u8) -> Option<(i64, usize)> {
+    let line = buf.get(at..)?;
+    if line.first() != Some(&marker) {
+        return None;
+    }
+    let digits = line.get(1..)?;
+    let mut value: i64 = 0;
+    let mut count = 0;
+    for &byte in digits.iter().take(QUICK_HEADER_MAX_DIGITS) {
+        if !byte.is_ascii_digit() {
+            break;
+        }
+        value = value * 10 + i64::from(byte - b'0');
+        count += 1;
+    }
+    let leading_zero = count > 1 && digits.first() == Some(&b'0');
+    if count == 0 || leading_zero || digits.get(count..count + 2) != Some(b"\r\n") {
+        return None;
+    }
+    Some((value, at + 1 + count))
+}
+
 fn parse_strict_i64(text: &[u8]) -> Option<i64> {
     if text == b"0" {
         return Some(0);

@@ -153,9 +153,9 @@ impl ClientHandle {
         self.push_tx.send(push).is_ok()
     }
 
-    pub fn touch(&self) {
-        self.last_interaction_ms
-            .store(unix_time_ms(), Ordering::Relaxed);
+    /// Records an interaction at `now_ms` (Unix ms), the base of CLIENT LIST `idle=`.
+    pub fn touch(&self, now_ms: i64) {
+        self.last_interaction_ms.store(now_ms, Ordering::Relaxed);
     }
 
     pub fn idle_secs(&self) -> i64 {
@@ -296,6 +296,8 @@ pub struct ClientState {
     pub deny_blocking: bool,
     /// The commands queued since MULTI.
     pub multi: Option<Transaction>,
+    /// The buffers of the last transaction, for the next MULTI (see `Transaction`).
+    pub spare_transaction: Option<Transaction>,
     /// The keys WATCHed, until EXEC, DISCARD, UNWATCH or RESET.
     pub watch: Option<ClientWatch>,
     /// Watches EXEC ended, released by the dispatcher once the transaction's locks are gone.
@@ -306,38 +308,84 @@ pub struct ClientState {
     pub tracking_caching: bool,
 }
 
-/// A transaction being queued (between MULTI and EXEC).
+/// A transaction being queued (between MULTI and EXEC). The arguments of all its commands share
+/// two buffers, and EXEC hands them back to the client (`spare_transaction`) for its next
+/// MULTI, so a client repeating transactions of a similar size allocates nothing for them.
 #[derive(Default)]
 pub struct Transaction {
-    pub queued: Vec<QueuedCommand>,
+    /// Each queued command, with the index in `arg_ends` one past its last argument.
+    commands: Vec<(&'static ferrokey_cmdtable::CommandSpec, usize)>,
+    arg_bytes: Vec<u8>,
+    /// Where each argument ends in `arg_bytes`.
+    arg_ends: Vec<usize>,
     /// Set by a command refused while queueing: EXEC then fails with EXECABORT.
     pub aborted: bool,
 }
 
-/// A command queued by MULTI: what the dispatcher resolved, and its arguments in one
-/// allocation (a transaction costs one per command, not one per argument).
-pub struct QueuedCommand {
-    pub spec: &'static ferrokey_cmdtable::CommandSpec,
-    bytes: Vec<u8>,
-    /// Where each argument ends in `bytes`.
-    ends: SmallVec<[usize; 6]>,
-}
+/// A finished transaction whose buffers have grown past this is dropped rather than kept.
+const SPARE_TRANSACTION_MAX_BYTES: usize = 16 * 1024;
 
-impl QueuedCommand {
-    pub fn new(spec: &'static ferrokey_cmdtable::CommandSpec, args: &[&[u8]]) -> Self {
-        let mut bytes = Vec::with_capacity(args.iter().map(|a| a.len()).sum());
-        let ends = args
-            .iter()
-            .map(|arg| {
-                bytes.extend_from_slice(arg);
-                bytes.len()
-            })
-            .collect();
-        QueuedCommand { spec, bytes, ends }
+impl Transaction {
+    pub fn push(&mut self, spec: &'static ferrokey_cmdtable::CommandSpec, args: &[&[u8]]) {
+        for arg in args {
+            self.arg_bytes.extend_from_slice(arg);
+            self.arg_ends.push(self.arg_bytes.len());
+        }
+        self.commands.push((spec, self.arg_ends.len()));
     }
 
-    pub fn args(&self) -> SmallVec<[&[u8]; 8]> {
-        let mut start = 0;
+    pub fn len(&self) -> usize {
+        self.commands.len()
+    }
+
+    /// The queued commands, in order.
+    pub fn commands(&self) -> impl Iterator<Item = QueuedCommand<'_>> {
+        let mut first_arg = 0usize;
+        self.commands.iter().map(move |&(spec, args_end)| {
+            let start = first_arg
+                .checked_sub(1)
+                .and_then(|i| self.arg_ends.get(i))
+                .copied()
+                .unwrap_or(0);
+            let ends = self.arg_ends.get(first_arg..args_end).unwrap_or_default();
+            first_arg = args_end;
+            QueuedCommand {
+                spec,
+                bytes: &self.arg_bytes,
+                start,
+                ends,
+            }
+        })
+    }
+
+    /// Emptied for the client's next MULTI, unless it grew too large to keep.
+    pub fn recycle(mut self) -> Option<Transaction> {
+        let bytes = self.arg_bytes.capacity()
+            + (self.arg_ends.capacity() + 2 * self.commands.capacity()) * size_of::<usize>();
+        if bytes > SPARE_TRANSACTION_MAX_BYTES {
+            return None;
+        }
+        self.commands.clear();
+        self.arg_bytes.clear();
+        self.arg_ends.clear();
+        self.aborted = false;
+        Some(self)
+    }
+}
+
+/// A command queued by MULTI: what the dispatcher resolved, and where its arguments are.
+pub struct QueuedCommand<'t> {
+    pub spec: &'static ferrokey_cmdtable::CommandSpec,
+    bytes: &'t [u8],
+    /// Where the first argument starts in `bytes`.
+    start: usize,
+    /// Where each argument ends in `bytes`.
+    ends: &'t [usize],
+}
+
+impl<'t> QueuedCommand<'t> {
+    pub fn args(&self) -> SmallVec<[&'t [u8]; 8]> {
+        let mut start = self.start;
         self.ends
             .iter()
             .map(|&end| {
@@ -362,6 +410,7 @@ impl ClientState {
             blocked: None,
             deny_blocking: false,
             multi: None,
+            spare_transaction: None,
             watch: None,
             deferred_unwatch: None,
             postponed: None,

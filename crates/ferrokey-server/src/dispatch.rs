@@ -12,7 +12,7 @@ use ferrokey_cmdtable::CommandSpec;
 use ferrokey_resp::ReplyBuf;
 use smallvec::SmallVec;
 
-use crate::client::{ClientState, Peer, Push, QueuedCommand, ReplyMode};
+use crate::client::{ClientState, Peer, Push, ReplyMode};
 use crate::commands::registry::CommandEntry;
 use crate::commands::{Ctx, Scope};
 use crate::keyspace::{KeySlots, LockSet};
@@ -144,7 +144,12 @@ fn run<'k>(
         held.release();
         return;
     };
-    let plan = lock_plan(server, client.db, entry, args);
+    // A command queued by MULTI locks nothing now: EXEC plans the whole transaction.
+    let plan = if client.multi.is_some() && queues_in_transaction(spec) {
+        LockPlan::None
+    } else {
+        lock_plan(server, client.db, entry, args)
+    };
     held.release_unless_reusable(server, &plan);
     // CLIENT LIST `cmd=` names a command from the moment it is looked up, refused, queued or
     // held included.
@@ -222,8 +227,7 @@ fn may_write(client: &ClientState, spec: &CommandSpec) -> bool {
         return false;
     };
     transaction
-        .queued
-        .iter()
+        .commands()
         .any(|command| crate::pause::Pause::may_write(command.spec))
 }
 
@@ -236,7 +240,7 @@ fn out_of_memory_refuses(server: &Server, client: &ClientState, spec: &CommandSp
     }
     match &client.multi {
         Some(transaction) if spec.full_name == "exec" => {
-            transaction.queued.iter().any(|c| c.spec.is_denyoom())
+            transaction.commands().any(|c| c.spec.is_denyoom())
         }
         _ => spec.is_denyoom(),
     }
@@ -258,19 +262,24 @@ fn queue_in_transaction(
     spec: &'static CommandSpec,
     out: &mut ReplyBuf,
 ) -> bool {
-    if matches!(spec.full_name, "exec" | "discard" | "quit" | "reset") {
+    if !queues_in_transaction(spec) {
         return false;
     }
     let Some(transaction) = client.multi.as_mut() else {
         return false;
     };
-    transaction.queued.push(QueuedCommand::new(spec, args));
+    transaction.push(spec, args);
     client
         .handle
         .in_multi_count
-        .store(transaction.queued.len() as i64, Ordering::Relaxed);
+        .store(transaction.len() as i64, Ordering::Relaxed);
     out.simple("QUEUED");
     true
+}
+
+/// Whether MULTI queues the command rather than running it at once.
+fn queues_in_transaction(spec: &CommandSpec) -> bool {
+    !matches!(spec.full_name, "exec" | "discard" | "quit" | "reset")
 }
 
 /// Finds the command (or subcommand) named by the arguments, replying with Redis's error when

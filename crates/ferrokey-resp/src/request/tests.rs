@@ -600,6 +600,14 @@ fn soup_strategy() -> impl Strategy<Value = Vec<u8>> {
         Just(b"'b\\' ".to_vec()),
         Just(b"\0".to_vec()),
         Just(b"PING ".to_vec()),
+        // Headers at the edges of the one-pass form (leading zeros, signs, 19 digits).
+        Just(b"$".to_vec()),
+        Just(b"*".to_vec()),
+        Just(b"$03\r\n".to_vec()),
+        Just(b"*01\r\n".to_vec()),
+        Just(b"$+1\r\n".to_vec()),
+        Just(b"$1000000000000000000\r\n".to_vec()),
+        Just(b"*1\r\n$1\r\nx\r\n".to_vec()),
         (0u32..40).prop_map(|n| n.to_string().into_bytes()),
     ];
     proptest::collection::vec(fragment, 0..24).prop_map(|parts| parts.concat())

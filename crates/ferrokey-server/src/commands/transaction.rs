@@ -22,7 +22,7 @@ use smallvec::SmallVec;
 
 use super::registry::{Binding, Scope};
 use super::Ctx;
-use crate::client::{ClientState, QueuedCommand, Transaction};
+use crate::client::{ClientState, Transaction};
 use crate::keyspace::LockSet;
 use crate::server::Server;
 use crate::watch::{ClientWatch, WatchedKey};
@@ -38,7 +38,8 @@ pub const COMMANDS: &[Binding] = &[
 
 fn multi(ctx: &mut Ctx) {
     // MULTI inside MULTI never gets here: its NO_MULTI flag refuses it while queueing.
-    ctx.client.multi = Some(Transaction::default());
+    let transaction = ctx.client.spare_transaction.take().unwrap_or_default();
+    ctx.client.multi = Some(transaction);
     ctx.client.handle.in_multi_count.store(0, Ordering::Relaxed);
     ctx.out.ok();
 }
@@ -63,11 +64,12 @@ fn exec(ctx: &mut Ctx) {
     let Some(transaction) = ctx.client.multi.take() else {
         return ctx.out.error("ERR EXEC without MULTI");
     };
-    run_transaction(ctx, transaction);
+    run_transaction(ctx, &transaction);
     end_transaction(ctx.client);
+    ctx.client.spare_transaction = transaction.recycle();
 }
 
-fn run_transaction(ctx: &mut Ctx, transaction: Transaction) {
+fn run_transaction(ctx: &mut Ctx, transaction: &Transaction) {
     if transaction.aborted {
         unwatch_all(ctx.server, ctx.client);
         return ctx
@@ -79,20 +81,20 @@ fn run_transaction(ctx: &mut Ctx, transaction: Transaction) {
     let watch = ctx.client.watch.take();
     let server = ctx.server;
     let start_db = ctx.client.db;
-    *ctx.locks = lock_for_transaction(server, start_db, &transaction.queued);
+    *ctx.locks = lock_for_transaction(server, start_db, transaction);
     if watch.as_ref().is_some_and(|w| w.is_invalidated(ctx.now_ms)) {
         ctx.client.deferred_unwatch = watch;
         return ctx.out.null_array();
     }
     ctx.client.deferred_unwatch = watch;
     ctx.client.deny_blocking = true;
-    ctx.out.array(transaction.queued.len());
+    ctx.out.array(transaction.len());
     let mut effects: Vec<Effect> = Vec::new();
     let mut effects_db = start_db;
     // Where the replies stop once a command closes the client (CLIENT KILL of itself): the
     // rest still run, but nothing more is sent, as Valkey refuses replies to such a client.
     let mut replies_end = None;
-    for queued in &transaction.queued {
+    for queued in transaction.commands() {
         let args = queued.args();
         let entry = server.commands.get(queued.spec);
         let Some((entry, handler)) = entry.and_then(|e| Some((e, e.handler?))) else {
@@ -139,12 +141,12 @@ fn run_transaction(ctx: &mut Ctx, transaction: Transaction) {
 fn lock_for_transaction<'k>(
     server: &'k Server,
     db: usize,
-    queued: &[QueuedCommand],
+    transaction: &Transaction,
 ) -> LockSet<'k> {
     let keyspace = &server.keyspace;
-    let mut keys: Vec<&[u8]> = Vec::new();
+    let mut keys: SmallVec<[&[u8]; 16]> = SmallVec::new();
     let mut whole_db = false;
-    for queued in queued {
+    for queued in transaction.commands() {
         let Some(entry) = server.commands.get(queued.spec) else {
             continue;
         };
