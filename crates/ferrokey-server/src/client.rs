@@ -14,7 +14,6 @@ use std::time::Instant;
 use ferrokey_resp::Protocol;
 use parking_lot::Mutex;
 use smallvec::SmallVec;
-use tokio::sync::mpsc;
 
 use crate::blocking::Waiter;
 use crate::server::unix_time_ms;
@@ -129,14 +128,14 @@ pub struct ClientHandle {
     killed: AtomicBool,
     /// Wakes the task out of a write that a client that stopped reading would never finish.
     kill_signal: tokio::sync::Notify,
-    push_tx: mpsc::UnboundedSender<Push>,
+    push_tx: crate::push_queue::PushSender,
 }
 
 impl ClientHandle {
     /// Marks the client killed and wakes its task, which closes the connection.
     pub fn kill(&self) {
         self.killed.store(true, Ordering::Release);
-        let _ = self.push_tx.send(Push::Kill);
+        self.push_tx.send(Push::Kill);
         self.kill_signal.notify_one();
     }
 
@@ -150,7 +149,7 @@ impl ClientHandle {
     }
 
     pub fn send(&self, push: Push) -> bool {
-        self.push_tx.send(push).is_ok()
+        self.push_tx.send(push)
     }
 
     /// Records an interaction at `now_ms` (Unix ms), the base of CLIENT LIST `idle=`.
@@ -190,9 +189,9 @@ impl ClientRegistry {
         &self,
         peer: Peer,
         fd: i32,
-    ) -> (Arc<ClientHandle>, mpsc::UnboundedReceiver<Push>) {
+    ) -> (Arc<ClientHandle>, crate::push_queue::PushReceiver) {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed) + 1;
-        let (push_tx, push_rx) = mpsc::unbounded_channel();
+        let (push_tx, push_rx) = crate::push_queue::channel();
         let handle = Arc::new(ClientHandle {
             id,
             peer,

@@ -14,10 +14,10 @@ use std::time::Duration;
 use ferrokey_resp::{ParserConfig, Protocol, ReplyBuf, RequestParser};
 use smallvec::SmallVec;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
-use tokio::sync::mpsc;
 
-use crate::client::{ClientHandle, ClientState, Push};
+use crate::client::{ClientHandle, ClientState};
 use crate::dispatch;
+use crate::push_queue::PushReceiver;
 use crate::server::{Server, Stats};
 
 /// Bytes requested from the socket per read when no large argument is pending.
@@ -31,7 +31,7 @@ pub async fn serve<S>(
     server: Arc<Server>,
     mut stream: S,
     handle: Arc<ClientHandle>,
-    mut pushes: mpsc::UnboundedReceiver<Push>,
+    mut pushes: PushReceiver,
 ) where
     S: AsyncRead + AsyncWrite + Unpin,
 {
@@ -60,7 +60,7 @@ pub async fn serve<S>(
                 // What stays queued is shared with other receivers; copies are made only as
                 // fast as the socket takes them.
                 while out.len() < OUTPUT_FLUSH_THRESHOLD_BYTES {
-                    let Ok(push) = pushes.try_recv() else { break };
+                    let Some(push) = pushes.try_recv() else { break };
                     open &= push.append_to(&mut out, &handle);
                 }
                 if !open || flush(&server, &mut stream, &mut out, &handle).await.is_err() {
@@ -248,7 +248,7 @@ async fn wait_unblocked<S: AsyncRead + AsyncWrite + Unpin>(
     client: &mut ClientState,
     stream: &mut S,
     query: &mut Vec<u8>,
-    pushes: &mut mpsc::UnboundedReceiver<Push>,
+    pushes: &mut PushReceiver,
     out: &mut ReplyBuf,
 ) -> bool {
     let Some(waiter) = client.blocked.take() else {
@@ -263,7 +263,7 @@ async fn wait_unblocked<S: AsyncRead + AsyncWrite + Unpin>(
             finished = waiter.wait() => {
                 // Messages queued before the client was served (the feeding write's keyspace
                 // events among them) precede its reply, as in Valkey.
-                while let Ok(push) = pushes.try_recv() {
+                while let Some(push) = pushes.try_recv() {
                     if !push.append_to(out, &handle) {
                         open = false;
                         break;
@@ -329,7 +329,7 @@ async fn wait_pause_end<S: AsyncRead + AsyncWrite + Unpin>(
     handle: &ClientHandle,
     stream: &mut S,
     query: &mut Vec<u8>,
-    pushes: &mut mpsc::UnboundedReceiver<Push>,
+    pushes: &mut PushReceiver,
     out: &mut ReplyBuf,
 ) -> bool {
     loop {

@@ -22,6 +22,7 @@ mod memory;
 mod notify;
 mod pause;
 mod pubsub;
+mod push_queue;
 mod server;
 #[cfg(test)]
 mod test_support;

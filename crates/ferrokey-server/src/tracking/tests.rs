@@ -4,14 +4,14 @@ use std::sync::atomic::Ordering;
 
 use ferrokey_resp::{Protocol, ReplyBuf};
 
-use crate::client::{ClientState, Push};
+use crate::client::ClientState;
 use crate::server::Server;
 use crate::test_support::server;
 
 /// A RESP3 client whose pushes can be read, on `server`.
 struct TestClient {
     state: ClientState,
-    pushes: tokio::sync::mpsc::UnboundedReceiver<Push>,
+    pushes: crate::push_queue::PushReceiver,
     out: ReplyBuf,
 }
 
@@ -47,7 +47,7 @@ impl TestClient {
     /// The messages other clients sent, concatenated.
     fn pushes(&mut self) -> String {
         let mut text = String::new();
-        while let Ok(push) = self.pushes.try_recv() {
+        while let Some(push) = self.pushes.try_recv() {
             if let Some(bytes) = push.bytes() {
                 text.push_str(&String::from_utf8_lossy(bytes));
             }
