@@ -440,10 +440,7 @@ impl RequestParser {
         let Some((count, cr)) = quick_header(buf, self.pos, b'*') else {
             return false;
         };
-        let authenticated = self.config.authenticated;
-        let count_allowed = count as u64 <= self.config.max_multibulk_len as u64
-            && (authenticated || count <= UNAUTHENTICATED_MAX_MULTIBULK_LEN as i64);
-        if count <= 0 || !count_allowed {
+        if count <= 0 || self.check_multibulk_count(count).is_err() {
             return false;
         }
         self.args.clear();
@@ -453,14 +450,9 @@ impl RequestParser {
             let Some((len, cr)) = quick_header(buf, at, b'$') else {
                 return false;
             };
-            let Ok(len) = usize::try_from(len) else {
+            let Ok(len) = self.check_bulk_len(len) else {
                 return false;
             };
-            if len > self.config.max_bulk_len
-                || (!authenticated && len > UNAUTHENTICATED_MAX_BULK_LEN)
-            {
-                return false;
-            }
             let start = cr + 2;
             let end = start.saturating_add(len);
             if buf.get(end..end.saturating_add(2)) != Some(b"\r\n") {
@@ -473,6 +465,31 @@ impl RequestParser {
         self.scan_from = at;
         self.pos = at;
         true
+    }
+
+    /// Valkey's limits on a multibulk count: the configured maximum, and the smaller one for a
+    /// client that has not authenticated. A count of zero or less is an empty request.
+    fn check_multibulk_count(&self, count: i64) -> Result<(), ProtocolError> {
+        if count > 0 && count as u64 > self.config.max_multibulk_len as u64 {
+            return Err(ProtocolError::InvalidMultibulkLength);
+        }
+        if count > UNAUTHENTICATED_MAX_MULTIBULK_LEN as i64 && !self.config.authenticated {
+            return Err(ProtocolError::UnauthenticatedMultibulkLength);
+        }
+        Ok(())
+    }
+
+    /// A bulk length within Valkey's limits (`proto-max-bulk-len`, and the smaller one before
+    /// authentication), as a size.
+    fn check_bulk_len(&self, len: i64) -> Result<usize, ProtocolError> {
+        let len = usize::try_from(len)
+            .ok()
+            .filter(|&len| len <= self.config.max_bulk_len)
+            .ok_or(ProtocolError::InvalidBulkLength)?;
+        if len > UNAUTHENTICATED_MAX_BULK_LEN && !self.config.authenticated {
+            return Err(ProtocolError::UnauthenticatedBulkLength);
+        }
+        Ok(len)
     }
 
     fn step(&mut self, buf: &[u8]) -> Result<Step, ProtocolError> {
@@ -607,12 +624,7 @@ impl RequestParser {
                 (count, cr)
             }
         };
-        if count > 0 && count as u64 > self.config.max_multibulk_len as u64 {
-            return Err(ProtocolError::InvalidMultibulkLength);
-        }
-        if count > UNAUTHENTICATED_MAX_MULTIBULK_LEN as i64 && !self.config.authenticated {
-            return Err(ProtocolError::UnauthenticatedMultibulkLength);
-        }
+        self.check_multibulk_count(count)?;
         self.pos = cr + 2;
         if count <= 0 {
             self.state = State::Idle;
@@ -647,13 +659,7 @@ impl RequestParser {
                 )
             }
         };
-        let len = usize::try_from(len)
-            .ok()
-            .filter(|&len| len <= self.config.max_bulk_len)
-            .ok_or(ProtocolError::InvalidBulkLength)?;
-        if len > UNAUTHENTICATED_MAX_BULK_LEN && !self.config.authenticated {
-            return Err(ProtocolError::UnauthenticatedBulkLength);
-        }
+        let len = self.check_bulk_len(len)?;
         self.pos = cr + 2;
         self.state = State::BulkData { remaining, len };
         Ok(Step::Continue)
@@ -741,8 +747,6 @@ impl RequestParser {
     }
 }
 
-/// Valkey's `string2ll`: an optional `-` then digits without leading zeros (`0` alone is fine,
-/// `-0`, `+1`, `01`, spaces and the empty string are not), within i64.
 /// Most digits `quick_header` reads: any such number fits an i64.
 const QUICK_HEADER_MAX_DIGITS: usize = 18;
 
@@ -773,6 +777,8 @@ fn quick_header(buf: &[u8], at: usize, marker: u8) -> Option<(i64, usize)> {
     Some((value, at + 1 + count))
 }
 
+/// Valkey's `string2ll`: an optional `-` then digits without leading zeros (`0` alone is fine,
+/// `-0`, `+1`, `01`, spaces and the empty string are not), within i64.
 fn parse_strict_i64(text: &[u8]) -> Option<i64> {
     if text == b"0" {
         return Some(0);

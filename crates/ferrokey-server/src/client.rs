@@ -286,8 +286,8 @@ pub struct ClientState {
     /// Set by QUIT, CLIENT KILL of itself or a protocol error (`set_close_after_reply`):
     /// close after flushing the output.
     pub close_after_reply: bool,
-    /// When the previous command of the current pipeline ended: the next one starts then, so
-    /// each command costs one clock read. Cleared between reads.
+    /// When the next command of the current pipeline starts: the time of the read, then the end
+    /// of the previous command, so each command costs one clock read. Cleared after the pass.
     pub pipeline_clock: Option<std::time::Instant>,
     /// Set by a blocking command that found nothing: the connection waits before it reads on.
     pub blocked: Option<Arc<Waiter>>,
@@ -339,19 +339,17 @@ impl Transaction {
 
     /// The queued commands, in order.
     pub fn commands(&self) -> impl Iterator<Item = QueuedCommand<'_>> {
-        let mut first_arg = 0usize;
+        // Where the next command's arguments start, in `arg_ends` and in `arg_bytes`.
+        let (mut first_arg, mut start) = (0, 0);
         self.commands.iter().map(move |&(spec, args_end)| {
-            let start = first_arg
-                .checked_sub(1)
-                .and_then(|i| self.arg_ends.get(i))
-                .copied()
-                .unwrap_or(0);
             let ends = self.arg_ends.get(first_arg..args_end).unwrap_or_default();
+            let command_start = start;
             first_arg = args_end;
+            start = ends.last().copied().unwrap_or(start);
             QueuedCommand {
                 spec,
                 bytes: &self.arg_bytes,
-                start,
+                start: command_start,
                 ends,
             }
         })
@@ -360,7 +358,8 @@ impl Transaction {
     /// Emptied for the client's next MULTI, unless it grew too large to keep.
     pub fn recycle(mut self) -> Option<Transaction> {
         let bytes = self.arg_bytes.capacity()
-            + (self.arg_ends.capacity() + 2 * self.commands.capacity()) * size_of::<usize>();
+            + self.arg_ends.capacity() * size_of::<usize>()
+            + self.commands.capacity() * size_of::<(&ferrokey_cmdtable::CommandSpec, usize)>();
         if bytes > SPARE_TRANSACTION_MAX_BYTES {
             return None;
         }

@@ -117,21 +117,12 @@ impl Future for UntilIdle {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::sync::Arc;
-
-    struct CountingWaker(AtomicUsize);
-
-    impl std::task::Wake for CountingWaker {
-        fn wake(self: Arc<Self>) {
-            self.0.fetch_add(1, Ordering::Relaxed);
-        }
-    }
+    use crate::test_support::CountingWaker;
 
     #[test]
     fn waits_for_the_release_and_ignores_other_wakes() {
         std::thread::spawn(|| {
-            let counter = Arc::new(CountingWaker(AtomicUsize::new(0)));
+            let counter = CountingWaker::new();
             let waker = Waker::from(counter.clone());
             let mut cx = Context::from_waker(&waker);
             let mut wait = Box::pin(until_idle());
@@ -146,15 +137,15 @@ mod tests {
             for _ in 1..MAX_PASSES_BEFORE_RELEASE {
                 pass_done();
             }
-            assert_eq!(counter.0.load(Ordering::Relaxed), 0);
+            assert_eq!(counter.wakes(), 0);
             pass_done();
-            assert_eq!(counter.0.load(Ordering::Relaxed), 1);
+            assert_eq!(counter.wakes(), 1);
             assert!(wait.as_mut().poll(&mut cx).is_ready());
 
             let mut wait = Box::pin(until_idle());
             assert!(wait.as_mut().poll(&mut cx).is_pending());
             release();
-            assert_eq!(counter.0.load(Ordering::Relaxed), 2);
+            assert_eq!(counter.wakes(), 2);
             assert!(wait.as_mut().poll(&mut cx).is_ready());
 
             // A large crowd is released oldest first, a batch per release.

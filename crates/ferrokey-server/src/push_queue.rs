@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
-use parking_lot::Mutex;
+use parking_lot::{Mutex, MutexGuard};
 
 use crate::client::Push;
 
@@ -74,12 +74,7 @@ impl PushSender {
             return false;
         }
         inner.queue.push_back(push);
-        self.shared.pending.store(true, Ordering::Release);
-        let waker = inner.waker.take();
-        drop(inner);
-        if let Some(waker) = waker {
-            waker.wake();
-        }
+        self.shared.signal(inner);
         true
     }
 }
@@ -88,10 +83,17 @@ impl Drop for PushSender {
     fn drop(&mut self) {
         let mut inner = self.shared.inner.lock();
         inner.sender_gone = true;
+        // A receiver waiting on an empty queue learns that nothing more will come.
+        self.shared.signal(inner);
+    }
+}
+
+impl Shared {
+    /// Marks the queue pending and wakes the receiver's left waker, outside the lock.
+    fn signal(&self, mut inner: MutexGuard<'_, Inner>) {
+        self.pending.store(true, Ordering::Release);
         let waker = inner.waker.take();
         drop(inner);
-        // A receiver waiting on an empty queue learns that nothing more will come.
-        self.shared.pending.store(true, Ordering::Release);
         if let Some(waker) = waker {
             waker.wake();
         }
@@ -109,7 +111,13 @@ impl PushReceiver {
         if !self.shared.pending.load(Ordering::Acquire) {
             return None;
         }
-        self.take()
+        let mut inner = self.shared.inner.lock();
+        let push = pop(&self.shared, &mut inner);
+        if push.is_some() {
+            // A sender may have used the left waker up.
+            self.registered = None;
+        }
+        push
     }
 
     fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<Push>> {
@@ -132,16 +140,6 @@ impl PushReceiver {
         inner.waker = Some(cx.waker().clone());
         self.registered = Some(cx.waker().clone());
         Poll::Pending
-    }
-
-    /// Takes the oldest push, if any.
-    fn take(&mut self) -> Option<Push> {
-        let mut inner = self.shared.inner.lock();
-        let push = pop(&self.shared, &mut inner);
-        if push.is_some() {
-            self.registered = None;
-        }
-        push
     }
 }
 
@@ -170,15 +168,7 @@ impl Drop for PushReceiver {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::atomic::AtomicUsize;
-
-    struct CountingWaker(AtomicUsize);
-
-    impl std::task::Wake for CountingWaker {
-        fn wake(self: Arc<Self>) {
-            self.0.fetch_add(1, Ordering::Relaxed);
-        }
-    }
+    use crate::test_support::CountingWaker;
 
     fn kill_count(receiver: &mut PushReceiver) -> usize {
         std::iter::from_fn(|| receiver.try_recv())
@@ -189,13 +179,13 @@ mod tests {
     #[test]
     fn an_empty_poll_registers_once_and_a_send_wakes_it() {
         let (sender, mut receiver) = channel();
-        let counter = Arc::new(CountingWaker(AtomicUsize::new(0)));
+        let counter = CountingWaker::new();
         let waker = Waker::from(counter.clone());
         let mut cx = Context::from_waker(&waker);
         assert!(receiver.poll_recv(&mut cx).is_pending());
         assert!(receiver.poll_recv(&mut cx).is_pending());
         assert!(sender.send(Push::Kill));
-        assert_eq!(counter.0.load(Ordering::Relaxed), 1);
+        assert_eq!(counter.wakes(), 1);
         assert!(matches!(
             receiver.poll_recv(&mut cx),
             Poll::Ready(Some(Push::Kill))
@@ -203,7 +193,7 @@ mod tests {
         // The waker was used up by that send: the next empty poll must leave it again.
         assert!(receiver.poll_recv(&mut cx).is_pending());
         assert!(sender.send(Push::Kill));
-        assert_eq!(counter.0.load(Ordering::Relaxed), 2);
+        assert_eq!(counter.wakes(), 2);
         assert!(sender.send(Push::Kill));
         assert_eq!(kill_count(&mut receiver), 2);
         assert!(receiver.try_recv().is_none());

@@ -9,6 +9,25 @@ use crate::client::{ClientState, Peer};
 use crate::server::Server;
 use crate::write_stream::EffectBatch;
 
+/// A waker that counts its wakes.
+pub struct CountingWaker(std::sync::atomic::AtomicUsize);
+
+impl CountingWaker {
+    pub fn new() -> Arc<CountingWaker> {
+        Arc::new(CountingWaker(std::sync::atomic::AtomicUsize::new(0)))
+    }
+
+    pub fn wakes(&self) -> usize {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+impl std::task::Wake for CountingWaker {
+    fn wake(self: Arc<Self>) {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
 pub fn server() -> Server {
     Server::new(ferrokey_config::Config::new(), "test".into())
 }

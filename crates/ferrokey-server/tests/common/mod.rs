@@ -459,7 +459,6 @@ pub fn await_closed(conn: &mut RespConn) {
     }
 }
 
-/// One SSCAN, HSCAN or ZSCAN step with COUNT: the next cursor and the flat list returned.
 /// The replies of a whole scan of `key` with COUNT `count`, step by step, until the cursor
 /// comes back to 0.
 pub fn scan_all(
@@ -480,6 +479,7 @@ pub fn scan_all(
     }
 }
 
+/// One SSCAN, HSCAN or ZSCAN step with COUNT: the next cursor and the flat list returned.
 pub fn scan_step(
     con: &mut redis::Connection,
     command: &str,
