@@ -1,9 +1,8 @@
-//! A listpack: a sequence of byte-string/integer entries packed into one
-//! contiguous buffer, laid out exactly as Redis's listpack so that its size
-//! (`total_bytes`) drives the same encoding-conversion thresholds as the real
-//! server and the buffer can later be written to RDB/DUMP payloads as is.
+//! Listpacks: sequences of byte-string/integer entries packed into one contiguous buffer, and
+//! the codec of Valkey's listpack layout, whose sizes drive the same encoding conversions as in
+//! Valkey and whose bytes DUMP and RDB payloads carry.
 //!
-//! Layout: a 6-byte header (total bytes as u32 LE, entry count as u16 LE,
+//! Valkey's layout: a 6-byte header (total bytes as u32 LE, entry count as u16 LE,
 //! saturating at 65535 = "unknown"), the entries, then a 0xFF terminator.
 //! Each entry is an encoding byte (plus length or integer bytes), the payload,
 //! and a "backlen": the size of encoding+payload written in 7-bit groups that
@@ -11,19 +10,18 @@
 //! A value whose bytes are the canonical decimal of an i64 (as `string2ll`
 //! accepts) is stored as an integer in the smallest fitting width.
 //!
-//! [`CompactListpack`] (in `listpack/compact.rs`), the small hashes' and sets' buffer, stores
-//! the same entry encodings without the backlens and the listpack header, in an allocation of
-//! exactly its size; both share this module's codec.
-//!
-//! Invariants: `buf` always holds a well-formed listpack built by this module,
-//! `count` is the exact number of entries, and the header mirrors both.  Byte
-//! offsets computed here are derived only from that layout, never from callers;
-//! caller-supplied indices are bounds-checked.
+//! Neither buffer kept in memory is laid out quite so. [`CompactListpack`] (`listpack/compact.rs`),
+//! the small hashes' and sets' buffer, stores the same entry encodings without the backlens and
+//! the header, in an allocation of exactly its size. [`Listpack`] (`listpack/tagged.rs`), a
+//! list's buffer, walks both ways with one tag per entry instead of a header and a backlen. Both
+//! convert to Valkey's bytes, and both report the sizes Valkey's listpack would have.
 
 use ferrokey_util::number::parse_i64_strict;
 
 mod compact;
+mod tagged;
 pub use compact::{CompactListpack, Entries, Pairs};
+pub use tagged::{Iter, Listpack};
 
 const HEADER_SIZE: usize = 6;
 const EOF_BYTE: u8 = 0xFF;
@@ -163,14 +161,6 @@ fn backlen_size(encoded_len: usize) -> usize {
     }
 }
 
-/// Appends one complete entry (encoding, payload, backlen) for `value`.
-fn encode_entry(value: &[u8], out: &mut Vec<u8>) {
-    let entry = Entry::from_bytes(value);
-    let start = out.len();
-    out.resize(start + entry.stored_size(), 0);
-    write_entry(entry, &mut out[start..]);
-}
-
 /// Writes `entry` (encoding, payload, backlen) at the start of `out`, which holds at least
 /// `entry.stored_size()` bytes; returns that size.
 fn write_entry(entry: Entry<'_>, out: &mut [u8]) -> usize {
@@ -250,54 +240,40 @@ fn write_backlen(len: usize, out: &mut [u8]) -> usize {
     groups
 }
 
-/// How a splice lays entries out and makes room for them.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Layout {
-    /// Listpack entries (with backlens) and modest headroom (an eighth), for list nodes that
-    /// keep growing at their ends.
-    ListNode,
-    /// Entries without backlens in exactly the bytes they need (`CompactListpack`): the
-    /// allocator's size classes are the only slack.
-    Compact,
-}
-
-/// Replaces the bytes `range` of a well-formed buffer with the encodings of `entries`, moving
-/// the tail once.  The header is left for the caller to update.
-fn splice_entries(
-    buf: &mut Vec<u8>,
-    range: std::ops::Range<usize>,
-    entries: &[Entry<'_>],
-    layout: Layout,
-) {
-    let size = match layout {
-        Layout::ListNode => Entry::stored_size,
-        Layout::Compact => Entry::encoded_len,
-    };
-    let added: usize = entries.iter().map(size).sum();
+/// Replaces the bytes `range` of a well-formed compact buffer with the encodings of `entries`
+/// (no backlens), moving the tail once and growing to exactly the bytes needed: the allocator's
+/// size classes are the only slack. The count in front is left for the caller to update.
+fn splice_entries(buf: &mut Vec<u8>, range: std::ops::Range<usize>, entries: &[Entry<'_>]) {
+    let added: usize = entries.iter().map(Entry::encoded_len).sum();
     let removed = range.end - range.start;
     let old_len = buf.len();
     if added > removed {
         let extra = added - removed;
-        if buf.capacity() - old_len < extra {
-            match layout {
-                Layout::ListNode => buf.reserve_exact(allocation_class(old_len + extra) - old_len),
-                Layout::Compact => buf.reserve_exact(extra),
-            }
-        }
+        buf.reserve_exact(extra);
         buf.resize(old_len + extra, 0);
         buf.copy_within(range.end..old_len, range.start + added);
     } else if added < removed {
         buf.copy_within(range.end..old_len, range.start + added);
         buf.truncate(old_len - (removed - added));
     }
-    let write = match layout {
-        Layout::ListNode => write_entry,
-        Layout::Compact => write_encoded,
-    };
     let mut at = range.start;
     for &entry in entries {
-        at += write(entry, &mut buf[at..]);
+        at += write_encoded(entry, &mut buf[at..]);
     }
+}
+
+/// `entries` in Valkey's listpack layout (header, entries with backlens, terminator): the bytes
+/// Valkey's DUMP and RDB carry, and what a compressed quicklist node holds.
+fn redis_listpack(entries: &[Entry<'_>]) -> Vec<u8> {
+    let size: usize = entries.iter().map(Entry::stored_size).sum();
+    let mut out = vec![0; EMPTY_BYTES + size];
+    let mut at = HEADER_SIZE;
+    for &entry in entries {
+        at += write_entry(entry, &mut out[at..]);
+    }
+    out[at] = EOF_BYTE;
+    write_header(&mut out, entries.len());
+    out
 }
 
 /// Writes the header of a buffer holding `count` entries.
@@ -388,20 +364,6 @@ fn decode_at(buf: &[u8], offset: usize) -> Decoded<'_> {
     }
 }
 
-/// Reads the backlen that ends just before `end`; returns (encoded_len, backlen bytes).
-fn decode_backlen(buf: &[u8], end: usize) -> (usize, usize) {
-    let mut value = 0usize;
-    let mut used = 0;
-    loop {
-        let byte = buf[end - 1 - used];
-        value |= usize::from(byte & 0x7F) << (7 * used);
-        used += 1;
-        if byte & 0x80 == 0 {
-            return (value, used);
-        }
-    }
-}
-
 /// The bytes a size-class allocator (jemalloc: four classes per doubling
 /// above 128 bytes, 16-byte steps below) really reserves for a request of
 /// `n` bytes. Capacity up to it costs nothing more than `n` itself.
@@ -416,409 +378,6 @@ pub fn allocation_class(n: usize) -> usize {
     let step = 1usize << (log2 - 2);
     n.next_multiple_of(step)
 }
-
-/// A Redis-layout listpack.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Listpack {
-    buf: Vec<u8>,
-    count: usize,
-}
-
-impl Default for Listpack {
-    fn default() -> Self {
-        Listpack::new()
-    }
-}
-
-impl std::fmt::Debug for Listpack {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_list()
-            .entries(self.iter().map(|entry| entry.to_vec()))
-            .finish()
-    }
-}
-
-impl Listpack {
-    pub fn new() -> Listpack {
-        let mut listpack = Listpack {
-            buf: vec![0; HEADER_SIZE],
-            count: 0,
-        };
-        listpack.buf.push(EOF_BYTE);
-        listpack.sync_header();
-        listpack
-    }
-
-    pub fn len(&self) -> usize {
-        self.count
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.count == 0
-    }
-
-    /// The serialized size, what Redis's `lpBytes` reports.
-    pub fn total_bytes(&self) -> usize {
-        self.buf.len()
-    }
-
-    /// Bytes held on the heap, including spare capacity.
-    pub fn allocated_bytes(&self) -> usize {
-        self.buf.capacity()
-    }
-
-    /// The serialized listpack (header, entries, terminator).
-    pub fn as_bytes(&self) -> &[u8] {
-        &self.buf
-    }
-
-    /// Rebuilds a listpack from bytes `as_bytes` returned and its entry count (the quicklist
-    /// uses it after an LZF round trip).  Only the header and terminator are checked, so this
-    /// is not for untrusted bytes.
-    pub(crate) fn from_trusted_parts(buf: Vec<u8>, count: usize) -> Option<Listpack> {
-        let header_total = u32::from_le_bytes(buf.get(..4)?.try_into().ok()?);
-        let header_count = u16::from_le_bytes(buf.get(4..6)?.try_into().ok()?);
-        let consistent = usize::try_from(header_total).ok() == Some(buf.len())
-            && usize::from(header_count) == count.min(COUNT_UNKNOWN)
-            && buf.last() == Some(&EOF_BYTE);
-        consistent.then_some(Listpack { buf, count })
-    }
-
-    pub fn shrink_to_fit(&mut self) {
-        self.buf.shrink_to_fit();
-    }
-
-    fn sync_header(&mut self) {
-        write_header(&mut self.buf, self.count);
-    }
-
-    /// Offset of the terminator byte.
-    fn end_offset(&self) -> usize {
-        self.buf.len() - 1
-    }
-
-    /// Byte offset of entry `index` (< len), walking from the nearer end.
-    fn offset_of(&self, index: usize) -> usize {
-        if index <= self.count / 2 {
-            let mut offset = HEADER_SIZE;
-            for _ in 0..index {
-                offset += decode_at(&self.buf, offset).total_len();
-            }
-            offset
-        } else {
-            let mut offset = self.end_offset();
-            for _ in index..self.count {
-                offset = self.prev_offset(offset);
-            }
-            offset
-        }
-    }
-
-    /// Start of the entry that ends at `end`.
-    fn prev_offset(&self, end: usize) -> usize {
-        let (encoded_len, backlen_len) = decode_backlen(&self.buf, end);
-        end - backlen_len - encoded_len
-    }
-
-    /// Makes room for `extra` bytes, growing to the allocator's size class
-    /// (`allocation_class`): nodes then hold no more than Redis's exactly
-    /// reallocated listpacks, yet grow by a whole class at a time.
-    fn reserve_for(&mut self, extra: usize) {
-        let len = self.buf.len();
-        if self.buf.capacity() - len < extra {
-            self.buf.reserve_exact(allocation_class(len + extra) - len);
-        }
-    }
-
-    /// Resolves a Redis-style index (negative counts from the tail).
-    pub fn resolve_index(&self, index: i64) -> Option<usize> {
-        let len = i64::try_from(self.count).ok()?;
-        let resolved = if index < 0 { len + index } else { index };
-        if (0..len).contains(&resolved) {
-            usize::try_from(resolved).ok()
-        } else {
-            None
-        }
-    }
-
-    /// The entry at `index`; negative indices count from the tail.
-    pub fn get(&self, index: i64) -> Option<Entry<'_>> {
-        let index = self.resolve_index(index)?;
-        Some(decode_at(&self.buf, self.offset_of(index)).entry)
-    }
-
-    pub fn first(&self) -> Option<Entry<'_>> {
-        self.get(0)
-    }
-
-    pub fn last(&self) -> Option<Entry<'_>> {
-        self.get(-1)
-    }
-
-    pub fn push_back(&mut self, value: &[u8]) {
-        self.reserve_for(entry_size(value));
-        self.buf.pop();
-        encode_entry(value, &mut self.buf);
-        self.buf.push(EOF_BYTE);
-        self.count += 1;
-        self.sync_header();
-    }
-
-    pub fn push_front(&mut self, value: &[u8]) {
-        self.insert_at_offset(HEADER_SIZE, value);
-    }
-
-    fn insert_at_offset(&mut self, offset: usize, value: &[u8]) {
-        let entry = [Entry::from_bytes(value)];
-        splice_entries(&mut self.buf, offset..offset, &entry, Layout::ListNode);
-        self.count += 1;
-        self.sync_header();
-    }
-
-    /// Inserts `value` so that it becomes entry `index` (`index <= len`).
-    /// Returns false when `index` is out of range.
-    pub fn insert(&mut self, index: usize, value: &[u8]) -> bool {
-        if index > self.count {
-            return false;
-        }
-        if index == self.count {
-            self.push_back(value);
-        } else {
-            let offset = self.offset_of(index);
-            self.insert_at_offset(offset, value);
-        }
-        true
-    }
-
-    /// Inserts before the entry at `index` (negative counts from the tail).
-    pub fn insert_before(&mut self, index: i64, value: &[u8]) -> bool {
-        match self.resolve_index(index) {
-            Some(resolved) => self.insert(resolved, value),
-            None => false,
-        }
-    }
-
-    /// Inserts after the entry at `index` (negative counts from the tail).
-    pub fn insert_after(&mut self, index: i64, value: &[u8]) -> bool {
-        match self.resolve_index(index) {
-            Some(resolved) => self.insert(resolved + 1, value),
-            None => false,
-        }
-    }
-
-    /// Replaces the entry at `index` (negative counts from the tail).
-    pub fn replace(&mut self, index: i64, value: &[u8]) -> bool {
-        let Some(index) = self.resolve_index(index) else {
-            return false;
-        };
-        let offset = self.offset_of(index);
-        let old_len = decode_at(&self.buf, offset).total_len();
-        let entry = [Entry::from_bytes(value)];
-        splice_entries(
-            &mut self.buf,
-            offset..offset + old_len,
-            &entry,
-            Layout::ListNode,
-        );
-        self.sync_header();
-        true
-    }
-
-    /// Removes up to `count` entries starting at `start`; returns how many went.
-    pub fn remove_range(&mut self, start: usize, count: usize) -> usize {
-        if start >= self.count || count == 0 {
-            return 0;
-        }
-        let count = count.min(self.count - start);
-        let from = self.offset_of(start);
-        let to = if start + count == self.count {
-            self.end_offset()
-        } else {
-            let mut offset = from;
-            for _ in 0..count {
-                offset += decode_at(&self.buf, offset).total_len();
-            }
-            offset
-        };
-        self.buf.drain(from..to);
-        self.count -= count;
-        self.sync_header();
-        count
-    }
-
-    pub fn pop_front(&mut self) -> Option<Vec<u8>> {
-        let value = self.first()?.to_vec();
-        self.remove_range(0, 1);
-        Some(value)
-    }
-
-    pub fn pop_back(&mut self) -> Option<Vec<u8>> {
-        let value = self.last()?.to_vec();
-        let start = self.prev_offset(self.end_offset());
-        let end = self.end_offset();
-        self.buf.drain(start..end);
-        self.count -= 1;
-        self.sync_header();
-        Some(value)
-    }
-
-    /// Moves entries `at..` into a new listpack (entries copy as raw bytes:
-    /// each is self-describing, so no re-encoding is needed).
-    pub fn split_off(&mut self, at: usize) -> Listpack {
-        let mut tail = Listpack::new();
-        if at >= self.count {
-            return tail;
-        }
-        let from = self.offset_of(at);
-        let end = self.end_offset();
-        tail.buf.pop();
-        tail.buf.extend_from_slice(&self.buf[from..end]);
-        tail.buf.push(EOF_BYTE);
-        tail.count = self.count - at;
-        tail.sync_header();
-        self.buf.truncate(from);
-        self.buf.push(EOF_BYTE);
-        self.buf.shrink_to_fit();
-        self.count = at;
-        self.sync_header();
-        tail
-    }
-
-    /// Appends all of `other`'s entries after this one's.
-    pub fn append(&mut self, other: &Listpack) {
-        let entries = &other.buf[HEADER_SIZE..other.end_offset()];
-        self.reserve_for(entries.len());
-        self.buf.pop();
-        self.buf.extend_from_slice(entries);
-        self.buf.push(EOF_BYTE);
-        self.count += other.count;
-        self.sync_header();
-    }
-
-    /// Removes entries equal to `value`, at most `limit` of them (`None`:
-    /// all), scanning from the tail when `from_tail`.  Returns how many went.
-    pub fn remove_matching(
-        &mut self,
-        value: &[u8],
-        limit: Option<usize>,
-        from_tail: bool,
-    ) -> usize {
-        let mut doomed: Vec<(usize, usize)> = Vec::new();
-        let reached = |doomed: &Vec<(usize, usize)>| limit.is_some_and(|max| doomed.len() >= max);
-        if from_tail {
-            let mut end = self.end_offset();
-            while end > HEADER_SIZE && !reached(&doomed) {
-                let start = self.prev_offset(end);
-                if decode_at(&self.buf, start).entry.eq_bytes(value) {
-                    doomed.push((start, end));
-                }
-                end = start;
-            }
-            doomed.reverse();
-        } else {
-            let mut offset = HEADER_SIZE;
-            let end = self.end_offset();
-            while offset < end && !reached(&doomed) {
-                let decoded = decode_at(&self.buf, offset);
-                let next = offset + decoded.total_len();
-                if decoded.entry.eq_bytes(value) {
-                    doomed.push((offset, next));
-                }
-                offset = next;
-            }
-        }
-        if doomed.is_empty() {
-            return 0;
-        }
-        // Rebuild once rather than shifting the tail per removal.
-        let mut kept = Vec::with_capacity(self.buf.len());
-        let mut cursor = 0;
-        for &(start, end) in &doomed {
-            kept.extend_from_slice(&self.buf[cursor..start]);
-            cursor = end;
-        }
-        kept.extend_from_slice(&self.buf[cursor..]);
-        self.buf = kept;
-        self.count -= doomed.len();
-        self.sync_header();
-        doomed.len()
-    }
-
-    /// Iterates over all entries; double-ended.
-    pub fn iter(&self) -> Iter<'_> {
-        Iter {
-            buf: &self.buf,
-            front: HEADER_SIZE,
-            back: self.end_offset(),
-            remaining: self.count,
-        }
-    }
-
-    /// Entries from `index` to the tail (forward) or from `index` down to the
-    /// head (`next_back` then yields entry `index` first).
-    pub fn iter_split(&self, index: usize) -> (Iter<'_>, Iter<'_>) {
-        let index = index.min(self.count);
-        let offset = if index == self.count {
-            self.end_offset()
-        } else {
-            self.offset_of(index)
-        };
-        let before = Iter {
-            buf: &self.buf,
-            front: HEADER_SIZE,
-            back: offset,
-            remaining: index,
-        };
-        let after = Iter {
-            buf: &self.buf,
-            front: offset,
-            back: self.end_offset(),
-            remaining: self.count - index,
-        };
-        (before, after)
-    }
-}
-
-/// Iterator over a listpack's entries, from either end.
-#[derive(Clone)]
-pub struct Iter<'a> {
-    buf: &'a [u8],
-    front: usize,
-    back: usize,
-    remaining: usize,
-}
-
-impl<'a> Iterator for Iter<'a> {
-    type Item = Entry<'a>;
-
-    fn next(&mut self) -> Option<Entry<'a>> {
-        if self.remaining == 0 {
-            return None;
-        }
-        let decoded = decode_at(self.buf, self.front);
-        self.front += decoded.total_len();
-        self.remaining -= 1;
-        Some(decoded.entry)
-    }
-
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        (self.remaining, Some(self.remaining))
-    }
-}
-
-impl<'a> DoubleEndedIterator for Iter<'a> {
-    fn next_back(&mut self) -> Option<Entry<'a>> {
-        if self.remaining == 0 {
-            return None;
-        }
-        let (encoded_len, backlen_len) = decode_backlen(self.buf, self.back);
-        self.back -= encoded_len + backlen_len;
-        self.remaining -= 1;
-        Some(decode_at(self.buf, self.back).entry)
-    }
-}
-
-impl ExactSizeIterator for Iter<'_> {}
 
 #[cfg(test)]
 mod allocation_class_tests {

@@ -274,11 +274,7 @@ impl Quicklist {
 
     /// Payload bytes as stored: compressed nodes count their LZF bytes.
     pub fn stored_bytes(&self) -> usize {
-        self.node_views()
-            .map(|view| match view.payload {
-                NodePayload::Raw(bytes) | NodePayload::Lzf(bytes) => bytes.len(),
-            })
-            .sum()
+        self.nodes.iter().map(Node::stored_bytes).sum()
     }
 
     /// Heap and inline bytes held, including spare capacity and any read

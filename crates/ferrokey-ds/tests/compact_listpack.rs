@@ -29,7 +29,7 @@ fn compact_size(values: &[Vec<u8>]) -> usize {
 
 fn check_layout(compact: &CompactListpack, values: &[Vec<u8>]) -> Result<(), TestCaseError> {
     let expected = reference(values);
-    prop_assert_eq!(compact.to_listpack(), expected.as_bytes());
+    prop_assert_eq!(compact.to_listpack(), expected.to_redis_bytes());
     prop_assert_eq!(compact.len(), values.len());
     prop_assert_eq!(compact.is_empty(), values.is_empty());
     prop_assert_eq!(compact.allocated_bytes(), compact_size(values));

@@ -6,7 +6,7 @@ use std::collections::VecDeque;
 
 use ferrokey_ds::list::{End, List};
 use ferrokey_ds::listpack::{entry_size, format_i64, Entry, Listpack, INT_BUF_LEN};
-use ferrokey_ds::quicklist::{ListLimits, Quicklist};
+use ferrokey_ds::quicklist::{ListLimits, NodePayload, Quicklist};
 use proptest::prelude::*;
 
 fn contents(listpack: &Listpack) -> Vec<Vec<u8>> {
@@ -80,8 +80,9 @@ fn sizes_match_redis_listpack() {
     let long = vec![b'x'; 200];
     listpack.push_back(&long);
     assert_eq!(listpack.total_bytes(), 17 + 2 + 200 + 2);
-    assert_eq!(&listpack.as_bytes()[..6], &[221, 0, 0, 0, 4, 0]);
-    assert_eq!(listpack.as_bytes().last(), Some(&0xFF));
+    let redis = listpack.to_redis_bytes();
+    assert_eq!(&redis[..6], &[221, 0, 0, 0, 4, 0]);
+    assert_eq!(redis.last(), Some(&0xFF));
 }
 
 #[test]
@@ -524,7 +525,16 @@ fn check(list: &List, model: &VecDeque<Vec<u8>>, limit: ListLimits, probe: usize
         );
     }
     assert_eq!(list.get(model.len() as i64), None);
+    // The sizes kept for Valkey's layout are those of the bytes in that layout.
+    if let List::Packed(listpack) = list {
+        assert_eq!(listpack.to_redis_bytes().len(), listpack.total_bytes());
+    }
     if let List::Quick(quicklist) = list {
+        for view in quicklist.node_views() {
+            if let NodePayload::Raw(bytes) = view.payload {
+                assert_eq!(bytes.len(), view.raw_bytes);
+            }
+        }
         let shapes = quicklist.node_shapes();
         assert!(shapes.iter().all(|&(len, _)| len > 0));
         assert_eq!(shapes.iter().map(|s| s.0).sum::<usize>(), model.len());

@@ -26,8 +26,8 @@
 //! Invariants: `buf` is empty or holds the count and well-formed entries built by this module,
 //! with nothing after the last entry; the count is exact below 65535.
 
+use super::COUNT_UNKNOWN;
 use super::{decode_at, encoded_len_at, splice_entries, write_int, write_str_header, Entry};
-use super::{write_header, Layout, COUNT_UNKNOWN, EMPTY_BYTES, EOF_BYTE, HEADER_SIZE};
 
 /// Bytes of the entry count in front of the entries.
 const COUNT_BYTES: usize = 2;
@@ -134,18 +134,7 @@ impl CompactListpack {
     /// bytes Valkey's DUMP and RDB carry for a listpack-encoded hash or set.
     pub fn to_listpack(&self) -> Vec<u8> {
         let entries: Vec<Entry<'_>> = self.iter().collect();
-        let size: usize = entries.iter().map(Entry::stored_size).sum();
-        let mut out = Vec::with_capacity(EMPTY_BYTES + size);
-        out.resize(HEADER_SIZE, 0);
-        out.push(EOF_BYTE);
-        splice_entries(
-            &mut out,
-            HEADER_SIZE..HEADER_SIZE,
-            &entries,
-            Layout::ListNode,
-        );
-        write_header(&mut out, entries.len());
-        out
+        super::redis_listpack(&entries)
     }
 
     /// Bytes held on the heap: the count and the entries (the allocator may round them up to
@@ -300,7 +289,7 @@ impl CompactListpack {
             buf = Vec::with_capacity(COUNT_BYTES + added);
             buf.resize(COUNT_BYTES, 0);
         }
-        splice_entries(&mut buf, range, entries, Layout::Compact);
+        splice_entries(&mut buf, range, entries);
         let saturated = count.min(COUNT_UNKNOWN) as u16;
         buf[..COUNT_BYTES].copy_from_slice(&saturated.to_le_bytes());
         self.buf = buf.into_boxed_slice();

@@ -10,6 +10,7 @@
 //! Invariant: every compressed node's bytes were produced by [`Node::compress`] from a valid
 //! node, so decompressing them cannot fail; nothing builds a compressed node from outside bytes.
 
+use std::borrow::Cow;
 use std::sync::OnceLock;
 
 use crate::listpack::{self, Entry, Listpack};
@@ -81,7 +82,7 @@ impl Compressed {
         if self.plain {
             Node::Plain(bytes)
         } else {
-            let listpack = Listpack::from_trusted_parts(bytes, self.entries);
+            let listpack = Listpack::from_redis_bytes(&bytes, self.entries);
             debug_assert!(listpack.is_some(), "a decompressed node is not a listpack");
             Node::Packed(listpack.unwrap_or_default())
         }
@@ -89,17 +90,18 @@ impl Compressed {
 }
 
 /// How a node is stored, for serialization and introspection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NodePayload<'a> {
-    /// The listpack bytes (packed node) or the element itself (plain node).
-    Raw(&'a [u8]),
+    /// The listpack bytes in Valkey's layout (packed node, converted for the view) or the
+    /// element itself (plain node).
+    Raw(Cow<'a, [u8]>),
     /// The LZF-compressed form of those bytes.
     Lzf(&'a [u8]),
 }
 
 /// One node as stored: what Redis writes per node in an RDB quicklist (container kind, then
 /// either the raw bytes or the LZF blob with its uncompressed size).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NodeView<'a> {
     pub entries: usize,
     /// A single large element rather than a listpack.
@@ -124,6 +126,14 @@ impl Node {
             Node::Packed(listpack) => listpack.total_bytes(),
             Node::Plain(bytes) => bytes.len(),
             Node::Compressed(compressed) => compressed.raw_bytes,
+        }
+    }
+
+    /// Payload bytes as stored: a compressed node counts its LZF bytes.
+    pub(super) fn stored_bytes(&self) -> usize {
+        match self {
+            Node::Compressed(compressed) => compressed.lzf.len(),
+            raw => raw.size_bytes(),
         }
     }
 
@@ -155,8 +165,7 @@ impl Node {
 
     pub(super) fn view(&self) -> NodeView<'_> {
         let payload = match self {
-            Node::Packed(listpack) => NodePayload::Raw(listpack.as_bytes()),
-            Node::Plain(bytes) => NodePayload::Raw(bytes),
+            Node::Packed(_) | Node::Plain(_) => NodePayload::Raw(self.raw_bytes()),
             Node::Compressed(compressed) => NodePayload::Lzf(&compressed.lzf),
         };
         NodeView {
@@ -170,15 +179,21 @@ impl Node {
     /// Whether compressing this raw node would be kept (`__quicklistCompressNode`'s tests);
     /// the compressed bytes when it would.
     fn compressed_form(&self) -> Option<Vec<u8>> {
-        let raw: &[u8] = match self {
-            Node::Packed(listpack) => listpack.as_bytes(),
-            Node::Plain(bytes) => bytes,
-            Node::Compressed(_) => return None,
-        };
-        if raw.len() < MIN_COMPRESS_BYTES {
+        if self.is_compressed() || self.size_bytes() < MIN_COMPRESS_BYTES {
             return None;
         }
-        lzf::compress(raw, raw.len()).filter(|lzf| lzf.len() + MIN_COMPRESS_IMPROVE < raw.len())
+        let raw = self.raw_bytes();
+        lzf::compress(&raw, raw.len()).filter(|lzf| lzf.len() + MIN_COMPRESS_IMPROVE < raw.len())
+    }
+
+    /// A raw node's bytes as Valkey holds them: Valkey's listpack layout, or the plain element.
+    /// (A compressed node has none: empty.)
+    fn raw_bytes(&self) -> Cow<'_, [u8]> {
+        match self {
+            Node::Packed(listpack) => Cow::Owned(listpack.to_redis_bytes()),
+            Node::Plain(bytes) => Cow::Borrowed(bytes),
+            Node::Compressed(_) => Cow::Borrowed(&[]),
+        }
     }
 
     /// Compresses a raw node when that pays; leaves it raw otherwise.

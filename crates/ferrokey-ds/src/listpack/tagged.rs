@@ -1,0 +1,679 @@
+//! `Listpack`: the buffer a list's elements live in, either a whole small list (the encoding
+//! OBJECT ENCODING calls `listpack`) or one node of a quicklist.
+//!
+//! It holds what Valkey's listpack would hold (the same entries in the same order, a value that
+//! is the canonical decimal of an i64 stored as that integer), and it keeps the size Valkey's
+//! listpack would have (`total_bytes`, Redis's `lpBytes`), which decides node fills and
+//! conversions exactly as in Valkey. Only the bytes differ. Valkey writes an encoding header
+//! before each entry and a backlen after it, so that it can step both ways: two bytes per short
+//! element. Here each entry has one tag, kept apart from the payloads, and every tag reads the
+//! same from either end, so one byte per short element serves both directions:
+//!
+//! ```text
+//! [payload 0][payload 1] … [payload n-1][tag n-1] … [tag 1][tag 0]
+//! ```
+//!
+//! The payloads come first, in entry order; the tags follow in reverse entry order. A push at
+//! the tail then moves only the tags (about a byte per entry), and a push at the head moves
+//! only the payloads, where Valkey's head push moves the whole listpack.
+//!
+//! Tags (one byte unless the string is long):
+//! - `0x00..=0x3F`: a string of that many bytes;
+//! - `0x40 | w`, w in 1, 2, 3, 4, 8: an integer, w payload bytes of little-endian two's
+//!   complement;
+//! - `0x50..=0x7F`: the integer `tag - 0x50` (0 to 47), with no payload;
+//! - `0x80 | k`, then k little-endian length bytes, then `0x80 | k` again: a string of 64 bytes
+//!   or more.
+//!
+//! `to_redis_bytes` and `from_redis_bytes` convert to and from Valkey's layout: a compressed
+//! quicklist node holds those bytes, as Valkey's compressor sees them, and so will RDB payloads.
+//!
+//! Invariants: `buf[..data_len]` holds the payloads and `buf[data_len..]` the tags of exactly
+//! `count` entries, all written by this module; `redis_bytes` is the listpack size of those
+//! entries. Offsets are derived from that layout only; caller indices are bounds-checked.
+
+use super::{decode_at, le_signed, redis_listpack, Entry, EMPTY_BYTES, HEADER_SIZE};
+
+/// Longest string a one-byte tag describes.
+const SHORT_STR_MAX: usize = 0x3F;
+const INT_TAG: u8 = 0x40;
+const INLINE_INT_TAG: u8 = 0x50;
+/// Largest integer held in the tag itself.
+const INLINE_INT_MAX: i64 = (0x7F - INLINE_INT_TAG) as i64;
+const LONG_STR_TAG: u8 = 0x80;
+/// A long string's tag: marker, up to 8 length bytes, marker.
+const MAX_TAG_BYTES: usize = 10;
+
+/// What a tag says about its entry.
+#[derive(Clone, Copy)]
+enum Tag {
+    Str(usize),
+    /// An integer of this many payload bytes.
+    Int(usize),
+    Inline(u8),
+}
+
+impl Tag {
+    fn payload_len(self) -> usize {
+        match self {
+            Tag::Str(len) => len,
+            Tag::Int(width) => width,
+            Tag::Inline(_) => 0,
+        }
+    }
+
+    fn from_byte(byte: u8) -> Tag {
+        match byte {
+            0..=0x3F => Tag::Str(usize::from(byte)),
+            0x40..=0x4F => Tag::Int(usize::from(byte - INT_TAG)),
+            _ => Tag::Inline(byte - INLINE_INT_TAG),
+        }
+    }
+}
+
+/// The tag of the entry whose tag bytes end at `end`; returns it with its size.
+#[inline]
+fn tag_ending_at(buf: &[u8], end: usize) -> (Tag, usize) {
+    let last = buf[end - 1];
+    if last < LONG_STR_TAG {
+        return (Tag::from_byte(last), 1);
+    }
+    let k = usize::from(last & !LONG_STR_TAG);
+    (Tag::Str(le_unsigned(&buf[end - 1 - k..end - 1])), k + 2)
+}
+
+/// The tag of the entry whose tag bytes start at `start`; returns it with its size.
+#[inline]
+fn tag_starting_at(buf: &[u8], start: usize) -> (Tag, usize) {
+    let first = buf[start];
+    if first < LONG_STR_TAG {
+        return (Tag::from_byte(first), 1);
+    }
+    let k = usize::from(first & !LONG_STR_TAG);
+    (Tag::Str(le_unsigned(&buf[start + 1..start + 1 + k])), k + 2)
+}
+
+fn le_unsigned(bytes: &[u8]) -> usize {
+    bytes
+        .iter()
+        .rev()
+        .fold(0usize, |value, &byte| (value << 8) | usize::from(byte))
+}
+
+fn entry_at(buf: &[u8], tag: Tag, data: usize) -> Entry<'_> {
+    match tag {
+        Tag::Str(len) => Entry::Str(&buf[data..data + len]),
+        Tag::Int(width) => Entry::Int(le_signed(&buf[data..data + width])),
+        Tag::Inline(value) => Entry::Int(i64::from(value)),
+    }
+}
+
+/// An entry ready to store: its tag bytes and, for an integer, its payload bytes.
+struct Encoded {
+    tag: [u8; MAX_TAG_BYTES],
+    tag_len: usize,
+    int_payload: [u8; 8],
+    int_len: usize,
+}
+
+impl Encoded {
+    fn new(entry: Entry<'_>) -> Encoded {
+        let mut encoded = Encoded {
+            tag: [0; MAX_TAG_BYTES],
+            tag_len: 1,
+            int_payload: [0; 8],
+            int_len: 0,
+        };
+        match entry {
+            Entry::Int(value @ 0..=INLINE_INT_MAX) => {
+                encoded.tag[0] = INLINE_INT_TAG + value as u8;
+            }
+            Entry::Int(value) => {
+                let width = int_width(value);
+                encoded.tag[0] = INT_TAG + width as u8;
+                encoded.int_payload = value.to_le_bytes();
+                encoded.int_len = width;
+            }
+            Entry::Str(bytes) if bytes.len() <= SHORT_STR_MAX => {
+                encoded.tag[0] = bytes.len() as u8;
+            }
+            Entry::Str(bytes) => {
+                let len = bytes.len().to_le_bytes();
+                let k = len.iter().rposition(|&byte| byte != 0).map_or(1, |i| i + 1);
+                let marker = LONG_STR_TAG | k as u8;
+                encoded.tag[0] = marker;
+                encoded.tag[1..=k].copy_from_slice(&len[..k]);
+                encoded.tag[k + 1] = marker;
+                encoded.tag_len = k + 2;
+            }
+        }
+        encoded
+    }
+
+    fn tag(&self) -> &[u8] {
+        &self.tag[..self.tag_len]
+    }
+
+    fn payload<'a>(&'a self, entry: &Entry<'a>) -> &'a [u8] {
+        match *entry {
+            Entry::Str(bytes) => bytes,
+            Entry::Int(_) => &self.int_payload[..self.int_len],
+        }
+    }
+}
+
+/// Payload bytes of an integer that does not fit in its tag.
+fn int_width(value: i64) -> usize {
+    if i8::try_from(value).is_ok() {
+        1
+    } else if i16::try_from(value).is_ok() {
+        2
+    } else if (-(1 << 23)..1 << 23).contains(&value) {
+        3
+    } else if i32::try_from(value).is_ok() {
+        4
+    } else {
+        8
+    }
+}
+
+/// A place between entries: the payload of the entry after it starts at `data`, and that
+/// entry's tag ends at `tags_end`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Cursor {
+    data: usize,
+    tags_end: usize,
+}
+
+/// The entry after `at`, and the place after it.
+#[inline]
+fn step_forward(buf: &[u8], at: Cursor) -> (Entry<'_>, Cursor) {
+    let (tag, tag_len) = tag_ending_at(buf, at.tags_end);
+    let next = Cursor {
+        data: at.data + tag.payload_len(),
+        tags_end: at.tags_end - tag_len,
+    };
+    (entry_at(buf, tag, at.data), next)
+}
+
+/// The entry before `at`, and the place before it.
+#[inline]
+fn step_back(buf: &[u8], at: Cursor) -> (Entry<'_>, Cursor) {
+    let (tag, tag_len) = tag_starting_at(buf, at.tags_end);
+    let prev = Cursor {
+        data: at.data - tag.payload_len(),
+        tags_end: at.tags_end + tag_len,
+    };
+    (entry_at(buf, tag, prev.data), prev)
+}
+
+/// The size an entry takes in Valkey's listpack: encoding, payload and backlen.
+fn redis_size(entry: &Entry<'_>) -> usize {
+    entry.stored_size()
+}
+
+/// A list's entries; see the module documentation for the layout.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Listpack {
+    buf: Vec<u8>,
+    data_len: usize,
+    count: usize,
+    redis_bytes: usize,
+}
+
+impl Default for Listpack {
+    fn default() -> Self {
+        Listpack::new()
+    }
+}
+
+impl std::fmt::Debug for Listpack {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list()
+            .entries(self.iter().map(|entry| entry.to_vec()))
+            .finish()
+    }
+}
+
+impl Listpack {
+    pub fn new() -> Listpack {
+        Listpack {
+            buf: Vec::new(),
+            data_len: 0,
+            count: 0,
+            redis_bytes: EMPTY_BYTES,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// The size of the same entries in Valkey's listpack: what Redis's `lpBytes` reports.
+    pub fn total_bytes(&self) -> usize {
+        self.redis_bytes
+    }
+
+    /// Bytes held on the heap, including spare capacity.
+    pub fn allocated_bytes(&self) -> usize {
+        self.buf.capacity()
+    }
+
+    /// The same entries in Valkey's listpack layout (header, entries with backlens, terminator).
+    pub fn to_redis_bytes(&self) -> Vec<u8> {
+        let entries: Vec<Entry<'_>> = self.iter().collect();
+        redis_listpack(&entries)
+    }
+
+    /// Rebuilds a listpack from bytes `to_redis_bytes` returned and its entry count (the
+    /// quicklist uses it after an LZF round trip). The walk is bounds-checked, yet the bytes are
+    /// trusted to be well formed: this is not for bytes from outside.
+    pub(crate) fn from_redis_bytes(bytes: &[u8], count: usize) -> Option<Listpack> {
+        let mut listpack = Listpack::new();
+        let mut offset = HEADER_SIZE;
+        for _ in 0..count {
+            if offset >= bytes.len().checked_sub(1)? {
+                return None;
+            }
+            let decoded = decode_at(bytes, offset);
+            offset += decoded.total_len();
+            listpack.push_entry(decoded.entry);
+        }
+        (offset + 1 == bytes.len() && listpack.redis_bytes == bytes.len()).then_some(listpack)
+    }
+
+    pub fn shrink_to_fit(&mut self) {
+        self.buf.shrink_to_fit();
+    }
+
+    fn start(&self) -> Cursor {
+        Cursor {
+            data: 0,
+            tags_end: self.buf.len(),
+        }
+    }
+
+    fn end(&self) -> Cursor {
+        Cursor {
+            data: self.data_len,
+            tags_end: self.data_len,
+        }
+    }
+
+    /// The place before entry `index` (<= len), walking from the nearer end.
+    fn cursor_at(&self, index: usize) -> Cursor {
+        if index <= self.count / 2 {
+            (0..index).fold(self.start(), |at, _| step_forward(&self.buf, at).1)
+        } else {
+            (index..self.count).fold(self.end(), |at, _| step_back(&self.buf, at).1)
+        }
+    }
+
+    /// Makes room for `extra` bytes, growing to the allocator's size class
+    /// (`allocation_class`): nodes then hold no more than their content's size class, yet
+    /// grow by a whole class at a time.
+    fn reserve_for(&mut self, extra: usize) {
+        let len = self.buf.len();
+        if self.buf.capacity() - len < extra {
+            self.buf
+                .reserve_exact(super::allocation_class(len + extra) - len);
+        }
+    }
+
+    /// Inserts payload bytes at `at.data` and tag bytes at `at.tags_end`: the entries they
+    /// describe go in at `at`.
+    fn splice_in(&mut self, at: Cursor, payload: &[u8], tags: &[u8]) {
+        let (payload_len, tags_len) = (payload.len(), tags.len());
+        let old_len = self.buf.len();
+        self.reserve_for(payload_len + tags_len);
+        self.buf.resize(old_len + payload_len + tags_len, 0);
+        self.buf
+            .copy_within(at.tags_end..old_len, at.tags_end + payload_len + tags_len);
+        self.buf
+            .copy_within(at.data..at.tags_end, at.data + payload_len);
+        self.buf[at.data..at.data + payload_len].copy_from_slice(payload);
+        let tags_at = at.tags_end + payload_len;
+        self.buf[tags_at..tags_at + tags_len].copy_from_slice(tags);
+        self.data_len += payload_len;
+    }
+
+    fn insert_entry(&mut self, at: Cursor, entry: Entry<'_>) {
+        let encoded = Encoded::new(entry);
+        self.splice_in(at, encoded.payload(&entry), encoded.tag());
+        self.count += 1;
+        self.redis_bytes += redis_size(&entry);
+    }
+
+    fn push_entry(&mut self, entry: Entry<'_>) {
+        self.insert_entry(self.end(), entry);
+    }
+
+    /// Removes the entries between `from` and `to` (`to` at or after `from`), `count` of them
+    /// taking `redis_bytes` in Valkey's layout.
+    fn cut(&mut self, from: Cursor, to: Cursor, count: usize, redis_bytes: usize) {
+        let old_len = self.buf.len();
+        self.buf.copy_within(to.data..to.tags_end, from.data);
+        let middle_end = from.data + (to.tags_end - to.data);
+        self.buf.copy_within(from.tags_end..old_len, middle_end);
+        self.buf.truncate(middle_end + (old_len - from.tags_end));
+        self.data_len -= to.data - from.data;
+        self.count -= count;
+        self.redis_bytes -= redis_bytes;
+    }
+
+    /// Resolves a Redis-style index (negative counts from the tail).
+    pub fn resolve_index(&self, index: i64) -> Option<usize> {
+        let len = i64::try_from(self.count).ok()?;
+        let resolved = if index < 0 { len + index } else { index };
+        if (0..len).contains(&resolved) {
+            usize::try_from(resolved).ok()
+        } else {
+            None
+        }
+    }
+
+    /// The entry at `index`; negative indices count from the tail.
+    pub fn get(&self, index: i64) -> Option<Entry<'_>> {
+        let index = self.resolve_index(index)?;
+        Some(step_forward(&self.buf, self.cursor_at(index)).0)
+    }
+
+    pub fn first(&self) -> Option<Entry<'_>> {
+        self.get(0)
+    }
+
+    pub fn last(&self) -> Option<Entry<'_>> {
+        self.get(-1)
+    }
+
+    pub fn push_back(&mut self, value: &[u8]) {
+        self.push_entry(Entry::from_bytes(value));
+    }
+
+    pub fn push_front(&mut self, value: &[u8]) {
+        self.insert_entry(self.start(), Entry::from_bytes(value));
+    }
+
+    /// Inserts `value` so that it becomes entry `index` (`index <= len`).
+    /// Returns false when `index` is out of range.
+    pub fn insert(&mut self, index: usize, value: &[u8]) -> bool {
+        if index > self.count {
+            return false;
+        }
+        self.insert_entry(self.cursor_at(index), Entry::from_bytes(value));
+        true
+    }
+
+    /// Inserts before the entry at `index` (negative counts from the tail).
+    pub fn insert_before(&mut self, index: i64, value: &[u8]) -> bool {
+        match self.resolve_index(index) {
+            Some(resolved) => self.insert(resolved, value),
+            None => false,
+        }
+    }
+
+    /// Inserts after the entry at `index` (negative counts from the tail).
+    pub fn insert_after(&mut self, index: i64, value: &[u8]) -> bool {
+        match self.resolve_index(index) {
+            Some(resolved) => self.insert(resolved + 1, value),
+            None => false,
+        }
+    }
+
+    /// Replaces the entry at `index` (negative counts from the tail).
+    pub fn replace(&mut self, index: i64, value: &[u8]) -> bool {
+        let Some(index) = self.resolve_index(index) else {
+            return false;
+        };
+        self.remove_range(index, 1);
+        self.insert(index, value)
+    }
+
+    /// Removes up to `count` entries starting at `start`; returns how many went.
+    pub fn remove_range(&mut self, start: usize, count: usize) -> usize {
+        if start >= self.count || count == 0 {
+            return 0;
+        }
+        let count = count.min(self.count - start);
+        let from = self.cursor_at(start);
+        let mut to = from;
+        let mut removed_redis_bytes = 0;
+        for _ in 0..count {
+            let (entry, next) = step_forward(&self.buf, to);
+            removed_redis_bytes += redis_size(&entry);
+            to = next;
+        }
+        self.cut(from, to, count, removed_redis_bytes);
+        count
+    }
+
+    pub fn pop_front(&mut self) -> Option<Vec<u8>> {
+        let value = self.first()?.to_vec();
+        self.remove_range(0, 1);
+        Some(value)
+    }
+
+    pub fn pop_back(&mut self) -> Option<Vec<u8>> {
+        let value = self.last()?.to_vec();
+        self.remove_range(self.count - 1, 1);
+        Some(value)
+    }
+
+    /// Moves entries `at..` into a new listpack. Their payloads and tags are one contiguous
+    /// run of this buffer, already laid out as a listpack of their own.
+    pub fn split_off(&mut self, at: usize) -> Listpack {
+        if at >= self.count {
+            return Listpack::new();
+        }
+        let from = self.cursor_at(at);
+        let mut tail = Listpack {
+            buf: self.buf[from.data..from.tags_end].to_vec(),
+            data_len: self.data_len - from.data,
+            count: self.count - at,
+            redis_bytes: EMPTY_BYTES,
+        };
+        tail.redis_bytes += tail.iter().map(|entry| redis_size(&entry)).sum::<usize>();
+        self.cut(from, self.end(), tail.count, tail.redis_bytes - EMPTY_BYTES);
+        self.buf.shrink_to_fit();
+        tail
+    }
+
+    /// Appends all of `other`'s entries after this one's.
+    pub fn append(&mut self, other: &Listpack) {
+        let (payload, tags) = other.buf.split_at(other.data_len);
+        self.splice_in(self.end(), payload, tags);
+        self.count += other.count;
+        self.redis_bytes += other.redis_bytes - EMPTY_BYTES;
+    }
+
+    /// Removes entries equal to `value`, at most `limit` of them (`None`:
+    /// all), scanning from the tail when `from_tail`.  Returns how many went.
+    pub fn remove_matching(
+        &mut self,
+        value: &[u8],
+        limit: Option<usize>,
+        from_tail: bool,
+    ) -> usize {
+        // Encodings are canonical, so equal entries are equal values.
+        let needle = Entry::from_bytes(value);
+        let limit = limit.unwrap_or(usize::MAX);
+        // (place before, place after) of each entry to remove, in entry order.
+        let mut doomed: Vec<(Cursor, Cursor)> = Vec::new();
+        let mut removed_redis_bytes = 0;
+        if from_tail {
+            let mut at = self.end();
+            // A tag takes at least one byte; a payload may take none.
+            while at.tags_end < self.buf.len() && doomed.len() < limit {
+                let (entry, before) = step_back(&self.buf, at);
+                if entry == needle {
+                    doomed.push((before, at));
+                    removed_redis_bytes += redis_size(&entry);
+                }
+                at = before;
+            }
+            doomed.reverse();
+        } else {
+            let mut at = self.start();
+            while at.tags_end > self.data_len && doomed.len() < limit {
+                let (entry, after) = step_forward(&self.buf, at);
+                if entry == needle {
+                    doomed.push((at, after));
+                    removed_redis_bytes += redis_size(&entry);
+                }
+                at = after;
+            }
+        }
+        if doomed.is_empty() {
+            return 0;
+        }
+        // Rebuild once rather than moving the rest per removal: the kept payloads in order,
+        // then the kept tags, whose runs lie between the doomed tags from the last entry back.
+        let mut kept = Vec::with_capacity(self.buf.len());
+        let mut payload_from = 0;
+        for (before, after) in &doomed {
+            kept.extend_from_slice(&self.buf[payload_from..before.data]);
+            payload_from = after.data;
+        }
+        kept.extend_from_slice(&self.buf[payload_from..self.data_len]);
+        let data_len = kept.len();
+        let mut tags_from = self.data_len;
+        for (before, after) in doomed.iter().rev() {
+            kept.extend_from_slice(&self.buf[tags_from..after.tags_end]);
+            tags_from = before.tags_end;
+        }
+        kept.extend_from_slice(&self.buf[tags_from..]);
+        self.buf = kept;
+        self.data_len = data_len;
+        self.count -= doomed.len();
+        self.redis_bytes -= removed_redis_bytes;
+        doomed.len()
+    }
+
+    /// Iterates over all entries; double-ended.
+    pub fn iter(&self) -> Iter<'_> {
+        Iter {
+            buf: &self.buf,
+            front: self.start(),
+            back: self.end(),
+            remaining: self.count,
+        }
+    }
+
+    /// Entries from `index` to the tail (forward) or from `index` down to the
+    /// head (`next_back` then yields entry `index` first).
+    pub fn iter_split(&self, index: usize) -> (Iter<'_>, Iter<'_>) {
+        let index = index.min(self.count);
+        let at = self.cursor_at(index);
+        let before = Iter {
+            buf: &self.buf,
+            front: self.start(),
+            back: at,
+            remaining: index,
+        };
+        let after = Iter {
+            buf: &self.buf,
+            front: at,
+            back: self.end(),
+            remaining: self.count - index,
+        };
+        (before, after)
+    }
+}
+
+/// Iterator over a listpack's entries, from either end.
+#[derive(Clone)]
+pub struct Iter<'a> {
+    buf: &'a [u8],
+    front: Cursor,
+    back: Cursor,
+    remaining: usize,
+}
+
+impl<'a> Iterator for Iter<'a> {
+    type Item = Entry<'a>;
+
+    fn next(&mut self) -> Option<Entry<'a>> {
+        if self.remaining == 0 {
+            return None;
+        }
+        let (entry, next) = step_forward(self.buf, self.front);
+        self.front = next;
+        self.remaining -= 1;
+        Some(entry)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.remaining, Some(self.remaining))
+    }
+}
+
+impl<'a> DoubleEndedIterator for Iter<'a> {
+    fn next_back(&mut self) -> Option<Entry<'a>> {
+        if self.remaining == 0 {
+            return None;
+        }
+        let (entry, before) = step_back(self.buf, self.back);
+        self.back = before;
+        self.remaining -= 1;
+        Some(entry)
+    }
+}
+
+impl ExactSizeIterator for Iter<'_> {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every tag size and integer width, pushed at both ends and read both ways, with the
+    /// Valkey size kept and the Valkey bytes round-tripping.
+    #[test]
+    fn tags_read_the_same_from_both_ends() {
+        let long = |len: usize| vec![b's'; len];
+        let numbers = "0 47 48 127 -1 -128 128 -129 32767 -32768 32768 8388607 -8388608 8388608 \
+            2147483647 -2147483648 2147483648 9223372036854775807 -9223372036854775808 -0 01 x";
+        let values: Vec<Vec<u8>> = numbers
+            .split_whitespace()
+            .chain([""])
+            .map(|text| text.as_bytes().to_vec())
+            .chain([63, 64, 255, 256, 65535, 65536, 70_000].map(long))
+            .collect();
+        let mut listpack = Listpack::new();
+        for (i, value) in values.iter().enumerate() {
+            if i % 2 == 0 {
+                listpack.push_back(value);
+            } else {
+                listpack.push_front(value);
+            }
+        }
+        let mut expected: Vec<Vec<u8>> = values.iter().skip(1).step_by(2).rev().cloned().collect();
+        expected.extend(values.iter().step_by(2).cloned());
+        let forward: Vec<Vec<u8>> = listpack.iter().map(|entry| entry.to_vec()).collect();
+        assert_eq!(forward, expected);
+        let backward: Vec<Vec<u8>> = listpack.iter().rev().map(|entry| entry.to_vec()).collect();
+        assert_eq!(backward, expected.iter().rev().cloned().collect::<Vec<_>>());
+        let redis = listpack.to_redis_bytes();
+        assert_eq!(redis.len(), listpack.total_bytes());
+        assert_eq!(
+            Listpack::from_redis_bytes(&redis, listpack.len()).as_ref(),
+            Some(&listpack)
+        );
+        assert_eq!(Listpack::from_redis_bytes(&redis, listpack.len() + 1), None);
+    }
+
+    #[test]
+    fn short_strings_take_one_byte_more_than_their_length() {
+        let mut listpack = Listpack::new();
+        for i in 0..100 {
+            listpack.push_back(format!("item-{i:07}").as_bytes());
+        }
+        assert_eq!(listpack.buf.len(), 100 * 13);
+        assert_eq!(listpack.total_bytes(), EMPTY_BYTES + 100 * 14);
+        listpack.push_back(b"7");
+        assert_eq!(listpack.buf.len(), 100 * 13 + 1);
+    }
+}
