@@ -111,6 +111,8 @@ pub struct ClientHandle {
     /// A command of this client is held by CLIENT PAUSE (CLIENT LIST flag `b`).
     pub paused: AtomicBool,
     pub in_multi_count: AtomicI64,
+    /// What Valkey reports as the queued commands' memory (CLIENT LIST `multi-mem=`).
+    pub multi_mem_bytes: AtomicU64,
     /// Keys this client WATCHes (CLIENT LIST `watch=`).
     pub watched_key_count: AtomicU64,
     /// The flag its watches set when a watched key changes (CLIENT LIST `d`); `ClientWatch`
@@ -213,6 +215,7 @@ impl ClientRegistry {
             no_touch: AtomicBool::new(false),
             paused: AtomicBool::new(false),
             in_multi_count: AtomicI64::new(-1),
+            multi_mem_bytes: AtomicU64::new(0),
             watched_key_count: AtomicU64::new(0),
             watch_state: Arc::default(),
             close_after_reply: AtomicBool::new(false),
@@ -331,6 +334,11 @@ impl Transaction {
             self.arg_ends.push(self.arg_bytes.len());
         }
         self.commands.push((spec, self.arg_ends.len()));
+    }
+
+    /// Valkey's `multi-mem=`: every queued argument's bytes plus a pointer per argument.
+    pub fn reported_bytes(&self) -> u64 {
+        (self.arg_bytes.len() + std::mem::size_of::<usize>() * self.arg_ends.len()) as u64
     }
 
     pub fn len(&self) -> usize {

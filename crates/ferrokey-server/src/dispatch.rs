@@ -269,10 +269,13 @@ fn queue_in_transaction(
         return false;
     };
     transaction.push(spec, args);
-    client
-        .handle
+    let handle = &client.handle;
+    handle
         .in_multi_count
         .store(transaction.len() as i64, Ordering::Relaxed);
+    handle
+        .multi_mem_bytes
+        .store(transaction.reported_bytes(), Ordering::Relaxed);
     out.simple("QUEUED");
     true
 }

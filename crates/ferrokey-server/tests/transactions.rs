@@ -146,10 +146,11 @@ fn watch_figures_appear_in_client_list_and_info() {
     let list = String::from_utf8(cmd(&mut admin, "CLIENT LIST")).unwrap();
     assert!(list.contains(" watch=3 "), "{list}");
     cmd(&mut watcher, "MULTI");
-    cmd(&mut watcher, "PING");
+    cmd(&mut watcher, "SET key2 value2");
     let list = String::from_utf8(cmd(&mut admin, "CLIENT LIST")).unwrap();
+    // Valkey 8.1 reports 37: 13 argument bytes and 8 per argument.
     assert!(
-        list.contains(" flags=x ") && list.contains(" multi=1 "),
+        list.contains(" flags=x ") && list.contains(" multi=1 ") && list.contains(" multi-mem=37 "),
         "{list}"
     );
     cmd(&mut watcher, "EXEC");
@@ -317,13 +318,18 @@ fn commands_inside_exec_see_their_client_still_in_multi() {
     let server = start();
     let mut client = conn(&server);
     let reply = String::from_utf8(transaction(&mut client, &["CLIENT INFO", "PING"])).unwrap();
+    // multi-mem as Valkey 8.1 counts it: argument bytes plus 8 per argument (10 + 16, 4 + 8).
     assert!(
-        reply.contains(" flags=x ") && reply.contains(" multi=2 "),
+        reply.contains(" flags=x ")
+            && reply.contains(" multi=2 ")
+            && reply.contains(" multi-mem=38 "),
         "{reply}"
     );
     let after = String::from_utf8(cmd(&mut client, "CLIENT INFO")).unwrap();
     assert!(
-        after.contains(" flags=N ") && after.contains(" multi=-1 "),
+        after.contains(" flags=N ")
+            && after.contains(" multi=-1 ")
+            && after.contains(" multi-mem=0 "),
         "{after}"
     );
 }

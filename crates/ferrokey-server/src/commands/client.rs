@@ -597,12 +597,14 @@ pub fn info_line(out: &mut Vec<u8>, client: &ClientHandle, argv_bytes: u64) {
     let omem = client.output_buffer_bytes.load(Ordering::Relaxed) + client.pubsub.pending_bytes();
     let (sub, psub, ssub) = client.pubsub.counts();
     let multi = client.in_multi_count.load(Ordering::Relaxed);
+    let multi_mem = client.multi_mem_bytes.load(Ordering::Relaxed);
     let total_mem = CLIENT_STRUCT_REPORTED_BYTES
         + REPLY_BUFFER_REPORTED_BYTES
         + qbuf
         + qbuf_free
         + omem
-        + argv_bytes;
+        + argv_bytes
+        + multi_mem;
     let mut text = String::with_capacity(400);
     // Writing to a String cannot fail.
     let _ = write!(
@@ -619,7 +621,7 @@ pub fn info_line(out: &mut Vec<u8>, client: &ClientHandle, argv_bytes: u64) {
     let _ = write!(
         text,
         " age={} idle={} flags={} capa= db={} sub={sub} psub={psub} ssub={ssub} multi={} watch={} qbuf={} \
-         qbuf-free={} argv-mem={} multi-mem=0 rbs={} rbp={} obl=0 oll=0 omem={} tot-mem={} \
+         qbuf-free={} argv-mem={} multi-mem={} rbs={} rbp={} obl=0 oll=0 omem={} tot-mem={} \
          events=r cmd={} user=default redir={} resp={} lib-name=",
         client.created.elapsed().as_secs(),
         client.idle_secs(),
@@ -630,6 +632,7 @@ pub fn info_line(out: &mut Vec<u8>, client: &ClientHandle, argv_bytes: u64) {
         qbuf,
         qbuf_free,
         argv_bytes,
+        multi_mem,
         REPLY_BUFFER_REPORTED_BYTES,
         omem,
         omem,

@@ -55,6 +55,7 @@ fn discard(ctx: &mut Ctx) {
 
 fn end_transaction(client: &mut ClientState) -> Option<Transaction> {
     client.handle.in_multi_count.store(-1, Ordering::Relaxed);
+    client.handle.multi_mem_bytes.store(0, Ordering::Relaxed);
     client.multi.take()
 }
 
