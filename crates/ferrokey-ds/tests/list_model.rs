@@ -5,7 +5,9 @@
 use std::collections::VecDeque;
 
 use ferrokey_ds::list::{End, List};
-use ferrokey_ds::listpack::{entry_size, format_i64, Entry, Listpack, INT_BUF_LEN};
+use ferrokey_ds::listpack::{
+    allocation_class, entry_size, format_i64, Entry, Listpack, INT_BUF_LEN,
+};
 use ferrokey_ds::quicklist::{ListLimits, NodePayload, Quicklist};
 use proptest::prelude::*;
 
@@ -564,6 +566,23 @@ fn limit_strategy() -> impl Strategy<Value = i64> {
     ]
 }
 
+#[derive(Debug, Clone)]
+enum EndOp {
+    Push(bool, Vec<u8>),
+    Pop(bool),
+    Insert(usize, Vec<u8>),
+    RemoveRange(usize, usize),
+}
+
+fn end_op_strategy() -> impl Strategy<Value = EndOp> {
+    prop_oneof![
+        6 => (any::<bool>(), value_strategy()).prop_map(|(head, value)| EndOp::Push(head, value)),
+        4 => any::<bool>().prop_map(EndOp::Pop),
+        1 => (any::<usize>(), value_strategy()).prop_map(|(at, value)| EndOp::Insert(at, value)),
+        1 => (any::<usize>(), 0usize..4).prop_map(|(at, count)| EndOp::RemoveRange(at, count)),
+    ]
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(300))]
 
@@ -600,6 +619,55 @@ proptest! {
                 }
             }
         }
+    }
+
+    /// Pushes and pops at both ends (the head ones use the room kept in front of the payloads)
+    /// with edits between them: the entries, Valkey's size, and an allocation that never
+    /// outgrows the size class of the largest content the listpack held.
+    #[test]
+    fn listpack_ends_match_model(ops in prop::collection::vec(end_op_strategy(), 1..300)) {
+        let mut listpack = Listpack::new();
+        let mut model: VecDeque<Vec<u8>> = VecDeque::new();
+        let mut peak_bytes = 0;
+        for op in &ops {
+            match op {
+                EndOp::Push(true, value) => {
+                    listpack.push_front(value);
+                    model.push_front(value.clone());
+                }
+                EndOp::Push(false, value) => {
+                    listpack.push_back(value);
+                    model.push_back(value.clone());
+                }
+                EndOp::Pop(head) => {
+                    let popped = if *head { listpack.pop_front() } else { listpack.pop_back() };
+                    let expected = if *head { model.pop_front() } else { model.pop_back() };
+                    prop_assert_eq!(popped, expected);
+                }
+                EndOp::Insert(at, value) => {
+                    let at = at % (model.len() + 1);
+                    prop_assert!(listpack.insert(at, value));
+                    model.insert(at, value.clone());
+                }
+                EndOp::RemoveRange(at, count) => {
+                    let at = at % (model.len() + 1);
+                    let removed = listpack.remove_range(at, *count);
+                    let expected = (*count).min(model.len() - at);
+                    prop_assert_eq!(removed, if at < model.len() { expected } else { 0 });
+                    model.drain(at..at + removed);
+                }
+            }
+            let expected_bytes = 7 + model.iter().map(|v| entry_size(v)).sum::<usize>();
+            prop_assert_eq!(listpack.total_bytes(), expected_bytes);
+            peak_bytes = peak_bytes.max(expected_bytes);
+            prop_assert!(listpack.allocated_bytes() <= allocation_class(peak_bytes));
+            prop_assert_eq!(contents(&listpack), model.iter().cloned().collect::<Vec<_>>());
+            let back: Vec<Vec<u8>> = listpack.iter().rev().map(|e| e.to_vec()).collect();
+            prop_assert_eq!(back, model.iter().rev().cloned().collect::<Vec<_>>());
+        }
+        let mut copy = listpack.clone();
+        copy.shrink_to_fit();
+        prop_assert_eq!(&copy, &listpack);
     }
 
     #[test]

@@ -13,9 +13,12 @@
 //! [payload 0][payload 1] … [payload n-1][tag n-1] … [tag 1][tag 0]
 //! ```
 //!
-//! The payloads come first, in entry order; the tags follow in reverse entry order. A push at
-//! the tail then moves only the tags (about a byte per entry), and a push at the head moves
-//! only the payloads, where Valkey's head push moves the whole listpack.
+//! The payloads come first, in entry order; the tags follow in reverse entry order, and the
+//! buffer keeps free room on both sides: in front of the payloads (`front`) and past the last
+//! tag (the vector's spare capacity). A push or pop at the head then moves nothing: its payload
+//! goes into or out of the room in front, its tag onto or off the end. At the tail, only the
+//! tags move (about a byte per entry). Valkey's listpack moves the whole node for a push or pop
+//! at the head, which is what LPUSH and LPOP do.
 //!
 //! Tags (one byte unless the string is long):
 //! - `0x00..=0x3F`: a string of that many bytes;
@@ -28,11 +31,13 @@
 //! `to_redis_bytes` and `from_redis_bytes` convert to and from Valkey's layout: a compressed
 //! quicklist node holds those bytes, as Valkey's compressor sees them, and so will RDB payloads.
 //!
-//! Invariants: `buf[..data_len]` holds the payloads and `buf[data_len..]` the tags of exactly
-//! `count` entries, all written by this module; `redis_bytes` is the listpack size of those
-//! entries. Offsets are derived from that layout only; caller indices are bounds-checked.
+//! Invariants: `buf[front..front + data_len]` holds the payloads and `buf[front + data_len..]`
+//! the tags of exactly `count` entries, all written by this module (`buf[..front]` is free);
+//! `redis_bytes` is the listpack size of those entries. Offsets are derived from that layout
+//! only; caller indices are bounds-checked.
 
-use super::{decode_at, le_signed, redis_listpack, Entry, EMPTY_BYTES, HEADER_SIZE};
+use super::HEADER_SIZE;
+use super::{allocation_class, decode_at, le_signed, redis_listpack, Entry, EMPTY_BYTES};
 
 /// Longest string a one-byte tag describes.
 const SHORT_STR_MAX: usize = 0x3F;
@@ -213,13 +218,36 @@ fn redis_size(entry: &Entry<'_>) -> usize {
 }
 
 /// A list's entries; see the module documentation for the layout.
-#[derive(Clone, PartialEq, Eq)]
 pub struct Listpack {
     buf: Vec<u8>,
+    /// Free bytes at the start of `buf`, room for pushes at the head.
+    front: usize,
     data_len: usize,
     count: usize,
     redis_bytes: usize,
 }
+
+/// A copy holds only the entries, with no free room.
+impl Clone for Listpack {
+    fn clone(&self) -> Self {
+        Listpack {
+            buf: self.used().to_vec(),
+            front: 0,
+            data_len: self.data_len,
+            count: self.count,
+            redis_bytes: self.redis_bytes,
+        }
+    }
+}
+
+/// Equal entries, however much free room each buffer has.
+impl PartialEq for Listpack {
+    fn eq(&self, other: &Self) -> bool {
+        self.count == other.count && self.data_len == other.data_len && self.used() == other.used()
+    }
+}
+
+impl Eq for Listpack {}
 
 impl Default for Listpack {
     fn default() -> Self {
@@ -239,6 +267,7 @@ impl Listpack {
     pub fn new() -> Listpack {
         Listpack {
             buf: Vec::new(),
+            front: 0,
             data_len: 0,
             count: 0,
             redis_bytes: EMPTY_BYTES,
@@ -286,21 +315,33 @@ impl Listpack {
         (offset + 1 == bytes.len() && listpack.redis_bytes == bytes.len()).then_some(listpack)
     }
 
+    /// Gives back the free room on both sides.
     pub fn shrink_to_fit(&mut self) {
+        if self.front > 0 {
+            self.buf.copy_within(self.front.., 0);
+            self.buf.truncate(self.buf.len() - self.front);
+            self.front = 0;
+        }
         self.buf.shrink_to_fit();
+    }
+
+    /// The payloads and tags, without the free room.
+    fn used(&self) -> &[u8] {
+        &self.buf[self.front..]
     }
 
     fn start(&self) -> Cursor {
         Cursor {
-            data: 0,
+            data: self.front,
             tags_end: self.buf.len(),
         }
     }
 
     fn end(&self) -> Cursor {
+        let data_end = self.front + self.data_len;
         Cursor {
-            data: self.data_len,
-            tags_end: self.data_len,
+            data: data_end,
+            tags_end: data_end,
         }
     }
 
@@ -313,23 +354,45 @@ impl Listpack {
         }
     }
 
-    /// Makes room for `extra` bytes, growing to the allocator's size class
-    /// (`allocation_class`): nodes then hold no more than their content's size class, yet
-    /// grow by a whole class at a time.
-    fn reserve_for(&mut self, extra: usize) {
-        let len = self.buf.len();
-        if self.buf.capacity() - len < extra {
-            self.buf
-                .reserve_exact(super::allocation_class(len + extra) - len);
+    /// Makes sure of `front_room` free bytes in front and `tail_room` past the end. When the
+    /// buffer must change, the content moves once, into an allocation of the allocator's size
+    /// class (`allocation_class`) when it grows: nodes then take no more than their content's
+    /// size class, and grow by a whole class at a time. The slack beyond what is asked goes
+    /// where a push at the head uses it (payloads in front, tags behind, in the proportion this
+    /// push asks for); a push elsewhere gets it all behind.
+    fn make_room(&mut self, front_room: usize, tail_room: usize) {
+        let spare = self.buf.capacity() - self.buf.len();
+        if self.front >= front_room && spare >= tail_room {
+            return;
         }
+        let used = self.buf.len() - self.front;
+        let needed = used + front_room + tail_room;
+        let capacity = allocation_class(needed).max(self.buf.capacity());
+        let slack = capacity - needed;
+        let new_front = front_room + slack * front_room / (front_room + tail_room).max(1);
+        if capacity > self.buf.capacity() {
+            let mut grown = Vec::with_capacity(capacity);
+            grown.resize(new_front, 0);
+            grown.extend_from_slice(self.used());
+            self.buf = grown;
+        } else {
+            let old_len = self.buf.len();
+            if new_front > self.front {
+                self.buf.resize(new_front + used, 0);
+                self.buf.copy_within(self.front..old_len, new_front);
+            } else {
+                self.buf.copy_within(self.front..old_len, new_front);
+                self.buf.truncate(new_front + used);
+            }
+        }
+        self.front = new_front;
     }
 
-    /// Inserts payload bytes at `at.data` and tag bytes at `at.tags_end`: the entries they
-    /// describe go in at `at`.
+    /// Inserts payload bytes at `at.data` and tag bytes at `at.tags_end` (room for both made
+    /// past the end beforehand): the entries they describe go in at `at`.
     fn splice_in(&mut self, at: Cursor, payload: &[u8], tags: &[u8]) {
         let (payload_len, tags_len) = (payload.len(), tags.len());
         let old_len = self.buf.len();
-        self.reserve_for(payload_len + tags_len);
         self.buf.resize(old_len + payload_len + tags_len, 0);
         self.buf
             .copy_within(at.tags_end..old_len, at.tags_end + payload_len + tags_len);
@@ -341,28 +404,51 @@ impl Listpack {
         self.data_len += payload_len;
     }
 
-    fn insert_entry(&mut self, at: Cursor, entry: Entry<'_>) {
+    /// Inserts `entry` so that it becomes entry `index` (<= len).
+    fn insert_entry(&mut self, index: usize, entry: Entry<'_>) {
         let encoded = Encoded::new(entry);
-        self.splice_in(at, encoded.payload(&entry), encoded.tag());
+        let (payload, tag) = (encoded.payload(&entry), encoded.tag());
+        if index == 0 && self.count > 0 {
+            // The payload goes into the room in front; entry 0's tag is the last one.
+            self.make_room(payload.len(), tag.len());
+            self.front -= payload.len();
+            let front = self.front;
+            self.buf[front..front + payload.len()].copy_from_slice(payload);
+            self.buf.extend_from_slice(tag);
+            self.data_len += payload.len();
+        } else {
+            self.make_room(0, payload.len() + tag.len());
+            self.splice_in(self.cursor_at(index), payload, tag);
+        }
         self.count += 1;
         self.redis_bytes += redis_size(&entry);
     }
 
     fn push_entry(&mut self, entry: Entry<'_>) {
-        self.insert_entry(self.end(), entry);
+        self.insert_entry(self.count, entry);
     }
 
     /// Removes the entries between `from` and `to` (`to` at or after `from`), `count` of them
     /// taking `redis_bytes` in Valkey's layout.
     fn cut(&mut self, from: Cursor, to: Cursor, count: usize, redis_bytes: usize) {
-        let old_len = self.buf.len();
-        self.buf.copy_within(to.data..to.tags_end, from.data);
-        let middle_end = from.data + (to.tags_end - to.data);
-        self.buf.copy_within(from.tags_end..old_len, middle_end);
-        self.buf.truncate(middle_end + (old_len - from.tags_end));
+        if from == self.start() {
+            // From the head: the payloads leave the front, their tags the end.
+            self.front = to.data;
+            self.buf.truncate(to.tags_end);
+        } else {
+            let old_len = self.buf.len();
+            self.buf.copy_within(to.data..to.tags_end, from.data);
+            let middle_end = from.data + (to.tags_end - to.data);
+            self.buf.copy_within(from.tags_end..old_len, middle_end);
+            self.buf.truncate(middle_end + (old_len - from.tags_end));
+        }
         self.data_len -= to.data - from.data;
         self.count -= count;
         self.redis_bytes -= redis_bytes;
+        if self.count == 0 {
+            self.buf.clear();
+            self.front = 0;
+        }
     }
 
     /// Resolves a Redis-style index (negative counts from the tail).
@@ -395,7 +481,7 @@ impl Listpack {
     }
 
     pub fn push_front(&mut self, value: &[u8]) {
-        self.insert_entry(self.start(), Entry::from_bytes(value));
+        self.insert_entry(0, Entry::from_bytes(value));
     }
 
     /// Inserts `value` so that it becomes entry `index` (`index <= len`).
@@ -404,7 +490,7 @@ impl Listpack {
         if index > self.count {
             return false;
         }
-        self.insert_entry(self.cursor_at(index), Entry::from_bytes(value));
+        self.insert_entry(index, Entry::from_bytes(value));
         true
     }
 
@@ -472,19 +558,21 @@ impl Listpack {
         let from = self.cursor_at(at);
         let mut tail = Listpack {
             buf: self.buf[from.data..from.tags_end].to_vec(),
-            data_len: self.data_len - from.data,
+            front: 0,
+            data_len: self.end().data - from.data,
             count: self.count - at,
             redis_bytes: EMPTY_BYTES,
         };
         tail.redis_bytes += tail.iter().map(|entry| redis_size(&entry)).sum::<usize>();
         self.cut(from, self.end(), tail.count, tail.redis_bytes - EMPTY_BYTES);
-        self.buf.shrink_to_fit();
+        self.shrink_to_fit();
         tail
     }
 
     /// Appends all of `other`'s entries after this one's.
     pub fn append(&mut self, other: &Listpack) {
-        let (payload, tags) = other.buf.split_at(other.data_len);
+        let (payload, tags) = other.used().split_at(other.data_len);
+        self.make_room(0, payload.len() + tags.len());
         self.splice_in(self.end(), payload, tags);
         self.count += other.count;
         self.redis_bytes += other.redis_bytes - EMPTY_BYTES;
@@ -517,8 +605,8 @@ impl Listpack {
             }
             doomed.reverse();
         } else {
-            let mut at = self.start();
-            while at.tags_end > self.data_len && doomed.len() < limit {
+            let (mut at, end) = (self.start(), self.end());
+            while at.tags_end > end.tags_end && doomed.len() < limit {
                 let (entry, after) = step_forward(&self.buf, at);
                 if entry == needle {
                     doomed.push((at, after));
@@ -532,21 +620,23 @@ impl Listpack {
         }
         // Rebuild once rather than moving the rest per removal: the kept payloads in order,
         // then the kept tags, whose runs lie between the doomed tags from the last entry back.
-        let mut kept = Vec::with_capacity(self.buf.len());
-        let mut payload_from = 0;
+        let mut kept = Vec::with_capacity(self.buf.len() - self.front);
+        let mut payload_from = self.front;
         for (before, after) in &doomed {
             kept.extend_from_slice(&self.buf[payload_from..before.data]);
             payload_from = after.data;
         }
-        kept.extend_from_slice(&self.buf[payload_from..self.data_len]);
+        let data_end = self.end().data;
+        kept.extend_from_slice(&self.buf[payload_from..data_end]);
         let data_len = kept.len();
-        let mut tags_from = self.data_len;
+        let mut tags_from = data_end;
         for (before, after) in doomed.iter().rev() {
             kept.extend_from_slice(&self.buf[tags_from..after.tags_end]);
             tags_from = before.tags_end;
         }
         kept.extend_from_slice(&self.buf[tags_from..]);
         self.buf = kept;
+        self.front = 0;
         self.data_len = data_len;
         self.count -= doomed.len();
         self.redis_bytes -= removed_redis_bytes;
