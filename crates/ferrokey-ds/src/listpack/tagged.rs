@@ -29,7 +29,8 @@
 //!   or more.
 //!
 //! `to_redis_bytes` and `from_redis_bytes` convert to and from Valkey's layout: a compressed
-//! quicklist node holds those bytes, as Valkey's compressor sees them, and so will RDB payloads.
+//! quicklist node holds those bytes, as Valkey's compressor sees them, and so will DUMP and RDB
+//! payloads.
 //!
 //! Invariants: `buf[front..front + data_len]` holds the payloads and `buf[front + data_len..]`
 //! the tags of exactly `count` entries, all written by this module (`buf[..front]` is free);
