@@ -364,6 +364,18 @@ fn decode_at(buf: &[u8], offset: usize) -> Decoded<'_> {
     }
 }
 
+/// A Redis-style index into `count` entries (negative counts from the tail), or `None` when it
+/// falls outside them.
+pub(crate) fn resolve_index(count: usize, index: i64) -> Option<usize> {
+    let len = i64::try_from(count).ok()?;
+    let resolved = if index < 0 { len + index } else { index };
+    if (0..len).contains(&resolved) {
+        usize::try_from(resolved).ok()
+    } else {
+        None
+    }
+}
+
 /// The bytes a size-class allocator (jemalloc: four classes per doubling
 /// above 128 bytes, 16-byte steps below) really reserves for a request of
 /// `n` bytes. Capacity up to it costs nothing more than `n` itself.

@@ -450,13 +450,7 @@ impl Quicklist {
     }
 
     fn resolve_index(&self, index: i64) -> Option<usize> {
-        let len = i64::try_from(self.count).ok()?;
-        let resolved = if index < 0 { len + index } else { index };
-        if (0..len).contains(&resolved) {
-            usize::try_from(resolved).ok()
-        } else {
-            None
-        }
+        crate::listpack::resolve_index(self.count, index)
     }
 
     /// (node position, offset within node) of entry `index` (< len),

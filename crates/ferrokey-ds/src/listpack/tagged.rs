@@ -454,13 +454,7 @@ impl Listpack {
 
     /// Resolves a Redis-style index (negative counts from the tail).
     pub fn resolve_index(&self, index: i64) -> Option<usize> {
-        let len = i64::try_from(self.count).ok()?;
-        let resolved = if index < 0 { len + index } else { index };
-        if (0..len).contains(&resolved) {
-            usize::try_from(resolved).ok()
-        } else {
-            None
-        }
+        crate::listpack::resolve_index(self.count, index)
     }
 
     /// The entry at `index`; negative indices count from the tail.
