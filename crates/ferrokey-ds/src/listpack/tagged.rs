@@ -13,12 +13,16 @@
 //! [payload 0][payload 1] … [payload n-1][tag n-1] … [tag 1][tag 0]
 //! ```
 //!
-//! The payloads come first, in entry order; the tags follow in reverse entry order, and the
-//! buffer keeps free room on both sides: in front of the payloads (`front`) and past the last
-//! tag (the vector's spare capacity). A push or pop at the head then moves nothing: its payload
-//! goes into or out of the room in front, its tag onto or off the end. At the tail, only the
-//! tags move (about a byte per entry). Valkey's listpack moves the whole node for a push or pop
-//! at the head, which is what LPUSH and LPOP do.
+//! The payloads come first, in entry order; the tags follow in reverse entry order. The buffer
+//! keeps free room in front of the payloads (`front`), between the payloads and the tags
+//! (`gap`) and past the last tag (the vector's spare capacity), so a push or pop at either end
+//! moves nothing:
+//! - at the head, the payload goes into or out of the room in front, and the tag onto or off
+//!   the end;
+//! - at the tail, the payload and the tag both go into or out of the gap.
+//!
+//! Valkey's listpack moves the whole node for a push or pop at the head (LPUSH, LPOP). An
+//! insertion or removal inside moves only what lies between it and the gap.
 //!
 //! Tags (one byte unless the string is long):
 //! - `0x00..=0x3F`: a string of that many bytes;
@@ -32,9 +36,9 @@
 //! quicklist node holds those bytes, as Valkey's compressor sees them, and so will DUMP and RDB
 //! payloads.
 //!
-//! Invariants: `buf[front..front + data_len]` holds the payloads and `buf[front + data_len..]`
-//! the tags of exactly `count` entries, all written by this module (`buf[..front]` is free);
-//! `redis_bytes` is the listpack size of those entries. Offsets are derived from that layout
+//! Invariants: `buf[front..front + data_len]` holds the payloads and the bytes after the next
+//! `gap` free ones the tags of exactly `count` entries, all written by this module
+//! (`buf[..front]` is free too); `redis_bytes` is the listpack size of those entries. Offsets are derived from that layout
 //! only; caller indices are bounds-checked.
 
 use super::HEADER_SIZE;
@@ -221,9 +225,11 @@ fn redis_size(entry: &Entry<'_>) -> usize {
 /// A list's entries; see the module documentation for the layout.
 pub struct Listpack {
     buf: Vec<u8>,
-    /// Free bytes at the start of `buf`, room for pushes at the head.
+    /// Free bytes at the start of `buf`, room for payloads pushed at the head.
     front: usize,
     data_len: usize,
+    /// Free bytes between the payloads and the tags, room for pushes at the tail.
+    gap: usize,
     count: usize,
     redis_bytes: usize,
 }
@@ -232,9 +238,10 @@ pub struct Listpack {
 impl Clone for Listpack {
     fn clone(&self) -> Self {
         Listpack {
-            buf: self.used().to_vec(),
+            buf: [self.payloads(), self.tags()].concat(),
             front: 0,
             data_len: self.data_len,
+            gap: 0,
             count: self.count,
             redis_bytes: self.redis_bytes,
         }
@@ -244,7 +251,9 @@ impl Clone for Listpack {
 /// Equal entries, however much free room each buffer has.
 impl PartialEq for Listpack {
     fn eq(&self, other: &Self) -> bool {
-        self.count == other.count && self.data_len == other.data_len && self.used() == other.used()
+        self.count == other.count
+            && self.payloads() == other.payloads()
+            && self.tags() == other.tags()
     }
 }
 
@@ -270,6 +279,7 @@ impl Listpack {
             buf: Vec::new(),
             front: 0,
             data_len: 0,
+            gap: 0,
             count: 0,
             redis_bytes: EMPTY_BYTES,
         }
@@ -316,19 +326,20 @@ impl Listpack {
         (offset + 1 == bytes.len() && listpack.redis_bytes == bytes.len()).then_some(listpack)
     }
 
-    /// Gives back the free room on both sides.
+    /// Gives back all free room.
     pub fn shrink_to_fit(&mut self) {
-        if self.front > 0 {
-            self.buf.copy_within(self.front.., 0);
-            self.buf.truncate(self.buf.len() - self.front);
-            self.front = 0;
+        if self.front > 0 || self.gap > 0 {
+            self.relayout(0, 0, self.payloads().len() + self.tags().len());
         }
         self.buf.shrink_to_fit();
     }
 
-    /// The payloads and tags, without the free room.
-    fn used(&self) -> &[u8] {
-        &self.buf[self.front..]
+    fn payloads(&self) -> &[u8] {
+        &self.buf[self.front..self.front + self.data_len]
+    }
+
+    fn tags(&self) -> &[u8] {
+        &self.buf[self.front + self.data_len + self.gap..]
     }
 
     fn start(&self) -> Cursor {
@@ -342,7 +353,7 @@ impl Listpack {
         let data_end = self.front + self.data_len;
         Cursor {
             data: data_end,
-            tags_end: data_end,
+            tags_end: data_end + self.gap,
         }
     }
 
@@ -355,54 +366,57 @@ impl Listpack {
         }
     }
 
-    /// Makes sure of `front_room` free bytes in front and `tail_room` past the end. When the
-    /// buffer must change, the content moves once, into an allocation of the allocator's size
-    /// class (`allocation_class`) when it grows: nodes then take no more than their content's
-    /// size class, and grow by a whole class at a time. The slack beyond what is asked goes
-    /// where a push at the head uses it (payloads in front, tags behind, in the proportion this
-    /// push asks for); a push elsewhere gets it all behind.
-    fn make_room(&mut self, front_room: usize, tail_room: usize) {
+    /// Makes sure of free bytes: `front_room` in front, `gap_room` between payloads and tags,
+    /// `tail_room` past the end. When the buffer must change, its content moves once into an
+    /// allocation of the allocator's size class (`allocation_class`): a node then takes no more
+    /// than its content's size class, and grows by a whole class at a time. The slack beyond
+    /// what is asked goes where the push asking for it puts its bytes: for a push at the head,
+    /// in front and past the end in the proportion it uses them; otherwise into the gap.
+    fn make_room(&mut self, front_room: usize, gap_room: usize, tail_room: usize) {
         let spare = self.buf.capacity() - self.buf.len();
-        if self.front >= front_room && spare >= tail_room {
+        if self.front >= front_room && self.gap >= gap_room && spare >= tail_room {
             return;
         }
-        let used = self.buf.len() - self.front;
-        let needed = used + front_room + tail_room;
+        let used = self.data_len + self.tags().len();
+        let needed = used + front_room + gap_room + tail_room;
         let capacity = allocation_class(needed).max(self.buf.capacity());
         let slack = capacity - needed;
-        let new_front = front_room + slack * front_room / (front_room + tail_room).max(1);
-        if capacity > self.buf.capacity() {
-            let mut grown = Vec::with_capacity(capacity);
-            grown.resize(new_front, 0);
-            grown.extend_from_slice(self.used());
-            self.buf = grown;
+        let (new_front, new_gap) = if gap_room > 0 {
+            (front_room, gap_room + slack)
         } else {
-            let old_len = self.buf.len();
-            if new_front > self.front {
-                self.buf.resize(new_front + used, 0);
-                self.buf.copy_within(self.front..old_len, new_front);
-            } else {
-                self.buf.copy_within(self.front..old_len, new_front);
-                self.buf.truncate(new_front + used);
-            }
-        }
-        self.front = new_front;
+            let head_share = slack * front_room / (front_room + tail_room).max(1);
+            (front_room + head_share, 0)
+        };
+        self.relayout(new_front, new_gap, capacity);
     }
 
-    /// Inserts payload bytes at `at.data` and tag bytes at `at.tags_end` (room for both made
-    /// past the end beforehand): the entries they describe go in at `at`.
+    /// Moves the content into a new allocation of `capacity` bytes with `front` free bytes in
+    /// front and `gap` between payloads and tags.
+    fn relayout(&mut self, front: usize, gap: usize, capacity: usize) {
+        let mut moved = Vec::with_capacity(capacity);
+        moved.resize(front, 0);
+        moved.extend_from_slice(self.payloads());
+        moved.resize(front + self.data_len + gap, 0);
+        moved.extend_from_slice(self.tags());
+        self.buf = moved;
+        self.front = front;
+        self.gap = gap;
+    }
+
+    /// Inserts payload bytes at `at.data` and tag bytes ending at `at.tags_end` (the gap holds
+    /// room for both): the entries they describe go in at `at`. The payloads after `at` move
+    /// toward the gap, and so do the tags of the entries after it.
     fn splice_in(&mut self, at: Cursor, payload: &[u8], tags: &[u8]) {
+        let end = self.end();
         let (payload_len, tags_len) = (payload.len(), tags.len());
-        let old_len = self.buf.len();
-        self.buf.resize(old_len + payload_len + tags_len, 0);
         self.buf
-            .copy_within(at.tags_end..old_len, at.tags_end + payload_len + tags_len);
-        self.buf
-            .copy_within(at.data..at.tags_end, at.data + payload_len);
+            .copy_within(at.data..end.data, at.data + payload_len);
         self.buf[at.data..at.data + payload_len].copy_from_slice(payload);
-        let tags_at = at.tags_end + payload_len;
-        self.buf[tags_at..tags_at + tags_len].copy_from_slice(tags);
+        self.buf
+            .copy_within(end.tags_end..at.tags_end, end.tags_end - tags_len);
+        self.buf[at.tags_end - tags_len..at.tags_end].copy_from_slice(tags);
         self.data_len += payload_len;
+        self.gap -= payload_len + tags_len;
     }
 
     /// Inserts `entry` so that it becomes entry `index` (<= len).
@@ -411,14 +425,14 @@ impl Listpack {
         let (payload, tag) = (encoded.payload(&entry), encoded.tag());
         if index == 0 && self.count > 0 {
             // The payload goes into the room in front; entry 0's tag is the last one.
-            self.make_room(payload.len(), tag.len());
+            self.make_room(payload.len(), 0, tag.len());
             self.front -= payload.len();
             let front = self.front;
             self.buf[front..front + payload.len()].copy_from_slice(payload);
             self.buf.extend_from_slice(tag);
             self.data_len += payload.len();
         } else {
-            self.make_room(0, payload.len() + tag.len());
+            self.make_room(0, payload.len() + tag.len(), 0);
             self.splice_in(self.cursor_at(index), payload, tag);
         }
         self.count += 1;
@@ -437,11 +451,13 @@ impl Listpack {
             self.front = to.data;
             self.buf.truncate(to.tags_end);
         } else {
-            let old_len = self.buf.len();
-            self.buf.copy_within(to.data..to.tags_end, from.data);
-            let middle_end = from.data + (to.tags_end - to.data);
-            self.buf.copy_within(from.tags_end..old_len, middle_end);
-            self.buf.truncate(middle_end + (old_len - from.tags_end));
+            // The payloads and the tags of the entries after them close up toward the gap.
+            let end = self.end();
+            self.buf.copy_within(to.data..end.data, from.data);
+            let removed_tags = from.tags_end - to.tags_end;
+            self.buf
+                .copy_within(end.tags_end..to.tags_end, end.tags_end + removed_tags);
+            self.gap += (to.data - from.data) + removed_tags;
         }
         self.data_len -= to.data - from.data;
         self.count -= count;
@@ -449,6 +465,7 @@ impl Listpack {
         if self.count == 0 {
             self.buf.clear();
             self.front = 0;
+            self.gap = 0;
         }
     }
 
@@ -533,14 +550,24 @@ impl Listpack {
     }
 
     pub fn pop_front(&mut self) -> Option<Vec<u8>> {
-        let value = self.first()?.to_vec();
-        self.remove_range(0, 1);
+        if self.count == 0 {
+            return None;
+        }
+        let start = self.start();
+        let (entry, after) = step_forward(&self.buf, start);
+        let (value, size) = (entry.to_vec(), redis_size(&entry));
+        self.cut(start, after, 1, size);
         Some(value)
     }
 
     pub fn pop_back(&mut self) -> Option<Vec<u8>> {
-        let value = self.last()?.to_vec();
-        self.remove_range(self.count - 1, 1);
+        if self.count == 0 {
+            return None;
+        }
+        let end = self.end();
+        let (entry, before) = step_back(&self.buf, end);
+        let (value, size) = (entry.to_vec(), redis_size(&entry));
+        self.cut(before, end, 1, size);
         Some(value)
     }
 
@@ -551,23 +578,29 @@ impl Listpack {
             return Listpack::new();
         }
         let from = self.cursor_at(at);
+        let end = self.end();
         let mut tail = Listpack {
-            buf: self.buf[from.data..from.tags_end].to_vec(),
+            buf: [
+                &self.buf[from.data..end.data],
+                &self.buf[end.tags_end..from.tags_end],
+            ]
+            .concat(),
             front: 0,
-            data_len: self.end().data - from.data,
+            data_len: end.data - from.data,
+            gap: 0,
             count: self.count - at,
             redis_bytes: EMPTY_BYTES,
         };
         tail.redis_bytes += tail.iter().map(|entry| redis_size(&entry)).sum::<usize>();
-        self.cut(from, self.end(), tail.count, tail.redis_bytes - EMPTY_BYTES);
+        self.cut(from, end, tail.count, tail.redis_bytes - EMPTY_BYTES);
         self.shrink_to_fit();
         tail
     }
 
     /// Appends all of `other`'s entries after this one's.
     pub fn append(&mut self, other: &Listpack) {
-        let (payload, tags) = other.used().split_at(other.data_len);
-        self.make_room(0, payload.len() + tags.len());
+        let (payload, tags) = (other.payloads(), other.tags());
+        self.make_room(0, payload.len() + tags.len(), 0);
         self.splice_in(self.end(), payload, tags);
         self.count += other.count;
         self.redis_bytes += other.redis_bytes - EMPTY_BYTES;
@@ -615,16 +648,16 @@ impl Listpack {
         }
         // Rebuild once rather than moving the rest per removal: the kept payloads in order,
         // then the kept tags, whose runs lie between the doomed tags from the last entry back.
-        let mut kept = Vec::with_capacity(self.buf.len() - self.front);
+        let mut kept = Vec::with_capacity(self.data_len + self.tags().len());
         let mut payload_from = self.front;
         for (before, after) in &doomed {
             kept.extend_from_slice(&self.buf[payload_from..before.data]);
             payload_from = after.data;
         }
-        let data_end = self.end().data;
-        kept.extend_from_slice(&self.buf[payload_from..data_end]);
+        let end = self.end();
+        kept.extend_from_slice(&self.buf[payload_from..end.data]);
         let data_len = kept.len();
-        let mut tags_from = data_end;
+        let mut tags_from = end.tags_end;
         for (before, after) in doomed.iter().rev() {
             kept.extend_from_slice(&self.buf[tags_from..after.tags_end]);
             tags_from = before.tags_end;
@@ -632,6 +665,7 @@ impl Listpack {
         kept.extend_from_slice(&self.buf[tags_from..]);
         self.buf = kept;
         self.front = 0;
+        self.gap = 0;
         self.data_len = data_len;
         self.count -= doomed.len();
         self.redis_bytes -= removed_redis_bytes;
@@ -756,9 +790,10 @@ mod tests {
         for i in 0..100 {
             listpack.push_back(format!("item-{i:07}").as_bytes());
         }
-        assert_eq!(listpack.buf.len(), 100 * 13);
+        let stored = |l: &Listpack| l.payloads().len() + l.tags().len();
+        assert_eq!(stored(&listpack), 100 * 13);
         assert_eq!(listpack.total_bytes(), EMPTY_BYTES + 100 * 14);
         listpack.push_back(b"7");
-        assert_eq!(listpack.buf.len(), 100 * 13 + 1);
+        assert_eq!(stored(&listpack), 100 * 13 + 1);
     }
 }
