@@ -36,10 +36,10 @@
 //! quicklist node holds those bytes, as Valkey's compressor sees them, and so will DUMP and RDB
 //! payloads.
 //!
-//! Invariants: `buf[front..front + data_len]` holds the payloads and the bytes after the next
-//! `gap` free ones the tags of exactly `count` entries, all written by this module
-//! (`buf[..front]` is free too); `redis_bytes` is the listpack size of those entries. Offsets are derived from that layout
-//! only; caller indices are bounds-checked.
+//! Invariants: `buf[front..front + data_len]` holds the payloads, and the bytes after the next
+//! `gap` free ones hold the tags, of exactly `count` entries, all written by this module
+//! (`buf[..front]` is free too); `redis_bytes` is the listpack size of those entries. Offsets
+//! are derived from that layout only; caller indices are bounds-checked.
 
 use super::HEADER_SIZE;
 use super::{allocation_class, decode_at, le_signed, redis_listpack, Entry, EMPTY_BYTES};
