@@ -359,16 +359,32 @@ fn value_strategy() -> impl Strategy<Value = Vec<u8>> {
     ]
 }
 
-fn op_strategy() -> impl Strategy<Value = Op> {
+/// The values of one test case. `kind` other than 0 makes most of them share one tag (strings of
+/// 3 bytes, integers of 2 bytes, or the integer 7, which has no payload), so that listpacks stay
+/// uniform for a while before a value of another kind comes.
+fn values_of_kind(kind: u8) -> BoxedStrategy<Vec<u8>> {
+    let common = match kind {
+        1 => "[a-c]{3}".prop_map(String::into_bytes).boxed(),
+        2 => (1000i64..2000)
+            .prop_map(|v| v.to_string().into_bytes())
+            .boxed(),
+        3 => Just(b"7".to_vec()).boxed(),
+        _ => return value_strategy().boxed(),
+    };
+    prop_oneof![30 => common, 1 => value_strategy()].boxed()
+}
+
+fn op_strategy(kind: u8) -> impl Strategy<Value = Op> {
+    let values = values_of_kind(kind);
     prop_oneof![
-        6 => (any::<bool>(), prop::collection::vec(value_strategy(), 1..6))
+        6 => (any::<bool>(), prop::collection::vec(values.clone(), 1..6))
             .prop_map(|(head, values)| Op::Push(head, values)),
         3 => (any::<bool>(), 1usize..4).prop_map(|(head, count)| Op::Pop(head, count)),
-        2 => (any::<usize>(), value_strategy(), any::<bool>())
+        2 => (any::<usize>(), values.clone(), any::<bool>())
             .prop_map(|(at, value, after)| Op::Insert(at, value, after)),
-        1 => (any::<usize>(), value_strategy(), any::<bool>())
+        1 => (any::<usize>(), values.clone(), any::<bool>())
             .prop_map(|(at, value, after)| Op::InsertPivot(at, value, after)),
-        2 => (-20i64..20, value_strategy()).prop_map(|(index, value)| Op::Set(index, value)),
+        2 => (-20i64..20, values).prop_map(|(index, value)| Op::Set(index, value)),
         1 => (any::<usize>(), -3i64..4).prop_map(|(at, count)| Op::Remove(at, count)),
         1 => (-15i64..15, -15i64..15).prop_map(|(start, stop)| Op::Trim(start, stop)),
     ]
@@ -574,11 +590,12 @@ enum EndOp {
     RemoveRange(usize, usize),
 }
 
-fn end_op_strategy() -> impl Strategy<Value = EndOp> {
+fn end_op_strategy(kind: u8) -> impl Strategy<Value = EndOp> {
+    let values = values_of_kind(kind);
     prop_oneof![
-        6 => (any::<bool>(), value_strategy()).prop_map(|(head, value)| EndOp::Push(head, value)),
+        6 => (any::<bool>(), values.clone()).prop_map(|(head, value)| EndOp::Push(head, value)),
         4 => any::<bool>().prop_map(EndOp::Pop),
-        1 => (any::<usize>(), value_strategy()).prop_map(|(at, value)| EndOp::Insert(at, value)),
+        1 => (any::<usize>(), values).prop_map(|(at, value)| EndOp::Insert(at, value)),
         1 => (any::<usize>(), 0usize..4).prop_map(|(at, count)| EndOp::RemoveRange(at, count)),
     ]
 }
@@ -590,7 +607,9 @@ proptest! {
     fn list_matches_model(
         limit in limit_strategy(),
         compress_depth in 0i64..3,
-        ops in prop::collection::vec((op_strategy(), any::<usize>()), 1..60),
+        ops in (0u8..4).prop_flat_map(|kind| {
+            prop::collection::vec((op_strategy(kind), any::<usize>()), 1..60)
+        }),
     ) {
         let limit = ListLimits { compress_depth, ..limits(limit) };
         let mut list = List::new();
@@ -625,7 +644,9 @@ proptest! {
     /// with edits between them: the entries, Valkey's size, and an allocation that never
     /// outgrows the size class of the largest content the listpack held.
     #[test]
-    fn listpack_ends_match_model(ops in prop::collection::vec(end_op_strategy(), 1..300)) {
+    fn listpack_ends_match_model(
+        ops in (0u8..4).prop_flat_map(|kind| prop::collection::vec(end_op_strategy(kind), 1..300)),
+    ) {
         let mut listpack = Listpack::new();
         let mut model: VecDeque<Vec<u8>> = VecDeque::new();
         let mut peak_bytes = 0;
@@ -671,7 +692,10 @@ proptest! {
     }
 
     #[test]
-    fn listpack_matches_model(values in prop::collection::vec(value_strategy(), 0..40), cut in any::<usize>()) {
+    fn listpack_matches_model(
+        values in (0u8..4).prop_flat_map(|kind| prop::collection::vec(values_of_kind(kind), 0..40)),
+        cut in any::<usize>(),
+    ) {
         let mut listpack = Listpack::new();
         for value in &values {
             listpack.push_back(value);

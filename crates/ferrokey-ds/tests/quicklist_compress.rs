@@ -197,9 +197,9 @@ fn depth_is_clamped_like_valkey() {
 }
 
 /// Valkey 8.1 `MEMORY USAGE` of 1M RPUSHed "v0000000".."v0999999" is about
-/// 10.0 MB at depth 0; the same list holds less here (a byte less per item),
-/// and compression takes off more than 40% (the sizes are in the test output
-/// with --nocapture).
+/// 10.0 MB at depth 0; the same list holds less here (strings of one length
+/// store no tags: two bytes less per item), and compression takes off more
+/// than 30% (the sizes are in the test output with --nocapture).
 #[test]
 fn million_small_items_with_and_without_compression() {
     let mut sizes = Vec::new();
@@ -217,8 +217,8 @@ fn million_small_items_with_and_without_compression() {
         sizes[1],
         100.0 * sizes[1] as f64 / sizes[0] as f64
     );
-    assert!(sizes[0] < 9_500_000);
-    assert!(sizes[1] * 10 < sizes[0] * 6);
+    assert!(sizes[0] < 8_500_000);
+    assert!(sizes[1] * 10 < sizes[0] * 7);
 }
 
 // ---- property tests against a VecDeque model ----

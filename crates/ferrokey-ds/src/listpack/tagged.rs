@@ -24,6 +24,12 @@
 //! Valkey's listpack moves the whole node for a push or pop at the head (LPUSH, LPOP). An
 //! insertion or removal inside moves only what lies between it and the gap.
 //!
+//! While every entry has the same one-byte tag (strings of one length, say ids or hashes, or
+//! integers of one width), the listpack is uniform: it keeps that tag once (`uniform`) and
+//! stores no tags at all, so its entries take just their payloads and entry `i` lies at
+//! `i` times the payload length. The first entry of another kind writes out every tag
+//! (`store_tags`) and the listpack stays tagged until it is emptied.
+//!
 //! Tags (one byte unless the string is long):
 //! - `0x00..=0x3F`: a string of that many bytes;
 //! - `0x40 | w`, w in 1, 2, 3, 4, 8: an integer, w payload bytes of little-endian two's
@@ -37,9 +43,9 @@
 //! payloads.
 //!
 //! Invariants: `buf[front..front + data_len]` holds the payloads, and the bytes after the next
-//! `gap` free ones hold the tags, of exactly `count` entries, all written by this module
-//! (`buf[..front]` is free too); `redis_bytes` is the listpack size of those entries. Offsets
-//! are derived from that layout only; caller indices are bounds-checked.
+//! `gap` free ones hold the tags (none while `uniform`), of exactly `count` entries, all written
+//! by this module (`buf[..front]` is free too); `redis_bytes` is the listpack size of those
+//! entries. Offsets are derived from that layout only; caller indices are bounds-checked.
 
 use super::HEADER_SIZE;
 use super::{allocation_class, decode_at, le_signed, redis_listpack, Entry, EMPTY_BYTES};
@@ -195,10 +201,14 @@ struct Cursor {
     tags_end: usize,
 }
 
-/// The entry after `at`, and the place after it.
+/// The entry after `at`, and the place after it. `uniform`: the tag every entry has when the
+/// tags are not stored.
 #[inline]
-fn step_forward(buf: &[u8], at: Cursor) -> (Entry<'_>, Cursor) {
-    let (tag, tag_len) = tag_ending_at(buf, at.tags_end);
+fn step_forward(buf: &[u8], uniform: Option<Tag>, at: Cursor) -> (Entry<'_>, Cursor) {
+    let (tag, tag_len) = match uniform {
+        Some(tag) => (tag, 0),
+        None => tag_ending_at(buf, at.tags_end),
+    };
     let next = Cursor {
         data: at.data + tag.payload_len(),
         tags_end: at.tags_end - tag_len,
@@ -208,8 +218,11 @@ fn step_forward(buf: &[u8], at: Cursor) -> (Entry<'_>, Cursor) {
 
 /// The entry before `at`, and the place before it.
 #[inline]
-fn step_back(buf: &[u8], at: Cursor) -> (Entry<'_>, Cursor) {
-    let (tag, tag_len) = tag_starting_at(buf, at.tags_end);
+fn step_back(buf: &[u8], uniform: Option<Tag>, at: Cursor) -> (Entry<'_>, Cursor) {
+    let (tag, tag_len) = match uniform {
+        Some(tag) => (tag, 0),
+        None => tag_starting_at(buf, at.tags_end),
+    };
     let prev = Cursor {
         data: at.data - tag.payload_len(),
         tags_end: at.tags_end + tag_len,
@@ -232,6 +245,9 @@ pub struct Listpack {
     gap: usize,
     count: usize,
     redis_bytes: usize,
+    /// The one-byte tag of every entry while the tags are not stored (see the module
+    /// documentation); meaningless while empty.
+    uniform: Option<u8>,
 }
 
 /// A copy holds only the entries, with no free room.
@@ -244,16 +260,15 @@ impl Clone for Listpack {
             gap: 0,
             count: self.count,
             redis_bytes: self.redis_bytes,
+            uniform: self.uniform,
         }
     }
 }
 
-/// Equal entries, however much free room each buffer has.
+/// Equal entries, however each buffer stores them.
 impl PartialEq for Listpack {
     fn eq(&self, other: &Self) -> bool {
-        self.count == other.count
-            && self.payloads() == other.payloads()
-            && self.tags() == other.tags()
+        self.count == other.count && self.iter().eq(other.iter())
     }
 }
 
@@ -282,6 +297,7 @@ impl Listpack {
             gap: 0,
             count: 0,
             redis_bytes: EMPTY_BYTES,
+            uniform: None,
         }
     }
 
@@ -334,6 +350,10 @@ impl Listpack {
         self.buf.shrink_to_fit();
     }
 
+    fn uniform_tag(&self) -> Option<Tag> {
+        self.uniform.map(Tag::from_byte)
+    }
+
     fn payloads(&self) -> &[u8] {
         &self.buf[self.front..self.front + self.data_len]
     }
@@ -357,13 +377,32 @@ impl Listpack {
         }
     }
 
-    /// The place before entry `index` (<= len), walking from the nearer end.
+    /// The place before entry `index` (<= len): computed while uniform, otherwise walked to
+    /// from the nearer end.
     fn cursor_at(&self, index: usize) -> Cursor {
-        if index <= self.count / 2 {
-            (0..index).fold(self.start(), |at, _| step_forward(&self.buf, at).1)
-        } else {
-            (index..self.count).fold(self.end(), |at, _| step_back(&self.buf, at).1)
+        if let Some(tag) = self.uniform_tag() {
+            return Cursor {
+                data: self.front + index * tag.payload_len(),
+                tags_end: self.buf.len(),
+            };
         }
+        if index <= self.count / 2 {
+            (0..index).fold(self.start(), |at, _| step_forward(&self.buf, None, at).1)
+        } else {
+            (index..self.count).fold(self.end(), |at, _| step_back(&self.buf, None, at).1)
+        }
+    }
+
+    /// Leaves the uniform layout: writes out every entry's tag.
+    fn store_tags(&mut self) {
+        let Some(tag) = self.uniform.take() else {
+            return;
+        };
+        if self.buf.len() + self.count > self.buf.capacity() {
+            // The free room goes rather than the buffer outgrowing its content's size class.
+            self.relayout(0, 0, allocation_class(self.data_len + self.count));
+        }
+        self.buf.resize(self.buf.len() + self.count, tag);
     }
 
     /// Makes sure of free bytes: `front_room` in front, `gap_room` between payloads and tags,
@@ -422,7 +461,18 @@ impl Listpack {
     /// Inserts `entry` so that it becomes entry `index` (<= len).
     fn insert_entry(&mut self, index: usize, entry: Entry<'_>) {
         let encoded = Encoded::new(entry);
-        let (payload, tag) = (encoded.payload(&entry), encoded.tag());
+        let one_byte_tag = (encoded.tag_len == 1).then_some(encoded.tag[0]);
+        if self.count == 0 {
+            self.uniform = one_byte_tag;
+        } else if self.uniform.is_some() && self.uniform != one_byte_tag {
+            self.store_tags();
+        }
+        let payload = encoded.payload(&entry);
+        let tag = if self.uniform.is_some() {
+            &[][..]
+        } else {
+            encoded.tag()
+        };
         if index == 0 && self.count > 0 {
             // The payload goes into the room in front; entry 0's tag is the last one.
             self.make_room(payload.len(), 0, tag.len());
@@ -477,7 +527,7 @@ impl Listpack {
     /// The entry at `index`; negative indices count from the tail.
     pub fn get(&self, index: i64) -> Option<Entry<'_>> {
         let index = self.resolve_index(index)?;
-        Some(step_forward(&self.buf, self.cursor_at(index)).0)
+        Some(step_forward(&self.buf, self.uniform_tag(), self.cursor_at(index)).0)
     }
 
     pub fn first(&self) -> Option<Entry<'_>> {
@@ -540,8 +590,9 @@ impl Listpack {
         let from = self.cursor_at(start);
         let mut to = from;
         let mut removed_redis_bytes = 0;
+        let uniform = self.uniform_tag();
         for _ in 0..count {
-            let (entry, next) = step_forward(&self.buf, to);
+            let (entry, next) = step_forward(&self.buf, uniform, to);
             removed_redis_bytes += redis_size(&entry);
             to = next;
         }
@@ -556,7 +607,7 @@ impl Listpack {
             return None;
         }
         let start = self.start();
-        let (entry, after) = step_forward(&self.buf, start);
+        let (entry, after) = step_forward(&self.buf, self.uniform_tag(), start);
         let (value, size) = (entry.to_vec(), redis_size(&entry));
         self.cut(start, after, 1, size);
         Some(value)
@@ -567,14 +618,14 @@ impl Listpack {
             return None;
         }
         let end = self.end();
-        let (entry, before) = step_back(&self.buf, end);
+        let (entry, before) = step_back(&self.buf, self.uniform_tag(), end);
         let (value, size) = (entry.to_vec(), redis_size(&entry));
         self.cut(before, end, 1, size);
         Some(value)
     }
 
-    /// Moves entries `at..` into a new listpack: their payloads, then their tags, copied as they
-    /// lie (tags need no re-encoding).
+    /// Moves entries `at..` into a new listpack: their payloads, then their tags (if stored),
+    /// copied as they lie (tags need no re-encoding).
     pub fn split_off(&mut self, at: usize) -> Listpack {
         if at >= self.count {
             return Listpack::new();
@@ -592,6 +643,7 @@ impl Listpack {
             gap: 0,
             count: self.count - at,
             redis_bytes: EMPTY_BYTES,
+            uniform: self.uniform,
         };
         tail.redis_bytes += tail.iter().map(|entry| redis_size(&entry)).sum::<usize>();
         self.cut(from, end, tail.count, tail.redis_bytes - EMPTY_BYTES);
@@ -601,7 +653,24 @@ impl Listpack {
 
     /// Appends all of `other`'s entries after this one's.
     pub fn append(&mut self, other: &Listpack) {
-        let (payload, tags) = (other.payloads(), other.tags());
+        if other.count == 0 {
+            return;
+        }
+        if self.count == 0 {
+            self.uniform = other.uniform;
+        } else if self.uniform.is_some() && self.uniform != other.uniform {
+            self.store_tags();
+        }
+        let written_out;
+        let tags = match (self.uniform, other.uniform) {
+            (Some(_), _) => &[][..],
+            (None, Some(tag)) => {
+                written_out = vec![tag; other.count];
+                &written_out[..]
+            }
+            (None, None) => other.tags(),
+        };
+        let payload = other.payloads();
         self.make_room(0, payload.len() + tags.len(), 0);
         self.splice_in(self.end(), payload, tags);
         self.count += other.count;
@@ -622,11 +691,13 @@ impl Listpack {
         // (place before, place after) of each entry to remove, in entry order.
         let mut doomed: Vec<(Cursor, Cursor)> = Vec::new();
         let mut removed_redis_bytes = 0;
+        let uniform = self.uniform_tag();
+        let mut unvisited = self.count;
         if from_tail {
             let mut at = self.end();
-            // A tag takes at least one byte; a payload may take none.
-            while at.tags_end < self.buf.len() && doomed.len() < limit {
-                let (entry, before) = step_back(&self.buf, at);
+            while unvisited > 0 && doomed.len() < limit {
+                unvisited -= 1;
+                let (entry, before) = step_back(&self.buf, uniform, at);
                 if entry == needle {
                     doomed.push((before, at));
                     removed_redis_bytes += redis_size(&entry);
@@ -635,9 +706,10 @@ impl Listpack {
             }
             doomed.reverse();
         } else {
-            let (mut at, end) = (self.start(), self.end());
-            while at.tags_end > end.tags_end && doomed.len() < limit {
-                let (entry, after) = step_forward(&self.buf, at);
+            let mut at = self.start();
+            while unvisited > 0 && doomed.len() < limit {
+                unvisited -= 1;
+                let (entry, after) = step_forward(&self.buf, uniform, at);
                 if entry == needle {
                     doomed.push((at, after));
                     removed_redis_bytes += redis_size(&entry);
@@ -678,6 +750,7 @@ impl Listpack {
     pub fn iter(&self) -> Iter<'_> {
         Iter {
             buf: &self.buf,
+            uniform: self.uniform_tag(),
             front: self.start(),
             back: self.end(),
             remaining: self.count,
@@ -691,12 +764,14 @@ impl Listpack {
         let at = self.cursor_at(index);
         let before = Iter {
             buf: &self.buf,
+            uniform: self.uniform_tag(),
             front: self.start(),
             back: at,
             remaining: index,
         };
         let after = Iter {
             buf: &self.buf,
+            uniform: self.uniform_tag(),
             front: at,
             back: self.end(),
             remaining: self.count - index,
@@ -709,6 +784,7 @@ impl Listpack {
 #[derive(Clone)]
 pub struct Iter<'a> {
     buf: &'a [u8],
+    uniform: Option<Tag>,
     front: Cursor,
     back: Cursor,
     remaining: usize,
@@ -721,7 +797,7 @@ impl<'a> Iterator for Iter<'a> {
         if self.remaining == 0 {
             return None;
         }
-        let (entry, next) = step_forward(self.buf, self.front);
+        let (entry, next) = step_forward(self.buf, self.uniform, self.front);
         self.front = next;
         self.remaining -= 1;
         Some(entry)
@@ -737,7 +813,7 @@ impl<'a> DoubleEndedIterator for Iter<'a> {
         if self.remaining == 0 {
             return None;
         }
-        let (entry, before) = step_back(self.buf, self.back);
+        let (entry, before) = step_back(self.buf, self.uniform, self.back);
         self.back = before;
         self.remaining -= 1;
         Some(entry)
@@ -747,55 +823,5 @@ impl<'a> DoubleEndedIterator for Iter<'a> {
 impl ExactSizeIterator for Iter<'_> {}
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Every tag size and integer width, pushed at both ends and read both ways, with the
-    /// Valkey size kept and the Valkey bytes round-tripping.
-    #[test]
-    fn tags_read_the_same_from_both_ends() {
-        let long = |len: usize| vec![b's'; len];
-        let numbers = "0 47 48 127 -1 -128 128 -129 32767 -32768 32768 8388607 -8388608 8388608 \
-            2147483647 -2147483648 2147483648 9223372036854775807 -9223372036854775808 -0 01 x";
-        let values: Vec<Vec<u8>> = numbers
-            .split_whitespace()
-            .chain([""])
-            .map(|text| text.as_bytes().to_vec())
-            .chain([63, 64, 255, 256, 65535, 65536, 70_000].map(long))
-            .collect();
-        let mut listpack = Listpack::new();
-        for (i, value) in values.iter().enumerate() {
-            if i % 2 == 0 {
-                listpack.push_back(value);
-            } else {
-                listpack.push_front(value);
-            }
-        }
-        let mut expected: Vec<Vec<u8>> = values.iter().skip(1).step_by(2).rev().cloned().collect();
-        expected.extend(values.iter().step_by(2).cloned());
-        let forward: Vec<Vec<u8>> = listpack.iter().map(|entry| entry.to_vec()).collect();
-        assert_eq!(forward, expected);
-        let backward: Vec<Vec<u8>> = listpack.iter().rev().map(|entry| entry.to_vec()).collect();
-        assert_eq!(backward, expected.iter().rev().cloned().collect::<Vec<_>>());
-        let redis = listpack.to_redis_bytes();
-        assert_eq!(redis.len(), listpack.total_bytes());
-        assert_eq!(
-            Listpack::from_redis_bytes(&redis, listpack.len()).as_ref(),
-            Some(&listpack)
-        );
-        assert_eq!(Listpack::from_redis_bytes(&redis, listpack.len() + 1), None);
-    }
-
-    #[test]
-    fn short_strings_take_one_byte_more_than_their_length() {
-        let mut listpack = Listpack::new();
-        for i in 0..100 {
-            listpack.push_back(format!("item-{i:07}").as_bytes());
-        }
-        let stored = |l: &Listpack| l.payloads().len() + l.tags().len();
-        assert_eq!(stored(&listpack), 100 * 13);
-        assert_eq!(listpack.total_bytes(), EMPTY_BYTES + 100 * 14);
-        listpack.push_back(b"7");
-        assert_eq!(stored(&listpack), 100 * 13 + 1);
-    }
-}
+#[path = "tagged_tests.rs"]
+mod tests;
