@@ -1112,6 +1112,20 @@ fn debug_digest_and_object() {
     assert!(int.contains(" encoding:int serializedlength:2 "), "{int}");
     let raw = String::from_utf8_lossy(&call(&mut c, &["DEBUG", "OBJECT", "r"])).into_owned();
     assert!(raw.contains(" encoding:raw "), "{raw}");
+    // A quicklist's shape follows, with Valkey 8.1's figures for this list.
+    call(&mut c, &["CONFIG", "SET", "list-max-listpack-size", "2"]);
+    call(&mut c, &["RPUSH", "q", "a", "b", "c", "d", "e"]);
+    let quicklist = String::from_utf8_lossy(&call(&mut c, &["DEBUG", "OBJECT", "q"])).into_owned();
+    let (head, shape) = quicklist.split_once(" ql_nodes:").unwrap_or_default();
+    assert!(head.contains(" lfu_access_time_minutes:"), "{quicklist}");
+    assert_eq!(
+        shape.trim_end(),
+        "3 ql_avg_node:1.67 ql_listpack_max:2 ql_compressed:0 ql_uncompressed_size:36"
+    );
+    call(&mut c, &["RPUSH", "small", "a"]);
+    let listpack =
+        String::from_utf8_lossy(&call(&mut c, &["DEBUG", "OBJECT", "small"])).into_owned();
+    assert!(!listpack.contains("ql_"), "{listpack}");
     expect(
         &mut c,
         &["DEBUG", "OBJECT", "nokey"],

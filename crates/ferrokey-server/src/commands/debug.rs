@@ -384,7 +384,26 @@ fn object(ctx: &mut Ctx) {
         lfu_decayed(entry.lru, decay, now_secs),
         entry.lru >> 8
     ));
+    if let Value::List(list) = &entry.value {
+        if let ferrokey_ds::list::List::Quick(quicklist) = list.as_ref() {
+            push_quicklist_fields(&mut line, quicklist);
+        }
+    }
     ctx.out.simple(&line);
+}
+
+/// The quicklist's shape, as Valkey appends it: nodes, entries per node, the fill setting,
+/// whether compression is on, and the nodes' uncompressed bytes.
+fn push_quicklist_fields(line: &mut String, quicklist: &ferrokey_ds::quicklist::Quicklist) {
+    let nodes = quicklist.node_count();
+    let average = quicklist.len() as f64 / nodes.max(1) as f64;
+    line.push_str(&format!(
+        " ql_nodes:{nodes} ql_avg_node:{average:.2} ql_listpack_max:{} ql_compressed:{} \
+         ql_uncompressed_size:{}",
+        quicklist.fill(),
+        u8::from(quicklist.compress_depth() != 0),
+        quicklist.total_bytes()
+    ));
 }
 
 fn sdslen(ctx: &mut Ctx) {
