@@ -13,8 +13,9 @@
 //! Neither buffer kept in memory is laid out quite so. [`CompactListpack`] (`listpack/compact.rs`),
 //! the small hashes' and sets' buffer, stores the same entry encodings without the backlens and
 //! the header, in an allocation of exactly its size. [`Listpack`] (`listpack/tagged.rs`), a
-//! list's buffer, walks both ways with one tag per entry instead of a header and a backlen. Both
-//! convert to Valkey's bytes, and both report the sizes Valkey's listpack would have.
+//! list's buffer, walks both ways with one tag per entry instead of a header and a backlen (and
+//! no tag at all while every entry has the same one-byte tag). Both convert to Valkey's bytes,
+//! and both report the sizes Valkey's listpack would have.
 
 use ferrokey_util::number::parse_i64_strict;
 

@@ -194,7 +194,8 @@ fn int_width(value: i64) -> usize {
 }
 
 /// A place between entries: the payload of the entry after it starts at `data`, and that
-/// entry's tag ends at `tags_end`.
+/// entry's tag ends at `tags_end` (while uniform, no tag is stored and `tags_end` is the
+/// buffer's length).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Cursor {
     data: usize,
@@ -216,7 +217,7 @@ fn step_forward(buf: &[u8], uniform: Option<Tag>, at: Cursor) -> (Entry<'_>, Cur
     (entry_at(buf, tag, at.data), next)
 }
 
-/// The entry before `at`, and the place before it.
+/// The entry before `at`, and the place before it; `uniform` as for `step_forward`.
 #[inline]
 fn step_back(buf: &[u8], uniform: Option<Tag>, at: Cursor) -> (Entry<'_>, Cursor) {
     let (tag, tag_len) = match uniform {
@@ -474,7 +475,8 @@ impl Listpack {
             encoded.tag()
         };
         if index == 0 && self.count > 0 {
-            // The payload goes into the room in front; entry 0's tag is the last one.
+            // The payload goes into the room in front; entry 0's tag, if stored, is the last
+            // one.
             self.make_room(payload.len(), 0, tag.len());
             self.front -= payload.len();
             let front = self.front;
@@ -497,7 +499,8 @@ impl Listpack {
     /// taking `redis_bytes` in Valkey's layout.
     fn cut(&mut self, from: Cursor, to: Cursor, count: usize, redis_bytes: usize) {
         if from == self.start() {
-            // From the head: the payloads leave the front, their tags the end.
+            // From the head: the payloads leave the front, their tags the end. (In a uniform
+            // listpack of payload-less entries every cut starts here, and nothing moves.)
             self.front = to.data;
             self.buf.truncate(to.tags_end);
         } else {
@@ -687,6 +690,10 @@ impl Listpack {
     ) -> usize {
         // Encodings are canonical, so equal entries are equal values.
         let needle = Entry::from_bytes(value);
+        let encoded = Encoded::new(needle);
+        if self.uniform.is_some_and(|tag| encoded.tag() != [tag]) {
+            return 0;
+        }
         let limit = limit.unwrap_or(usize::MAX);
         // (place before, place after) of each entry to remove, in entry order.
         let mut doomed: Vec<(Cursor, Cursor)> = Vec::new();
