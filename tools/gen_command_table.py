@@ -25,7 +25,7 @@ takes from later Valkey releases: the per-field hash expiry family (and HGETDEL,
 overlay replaces the commands it names, with all their subcommands. The generated table is static data: commands
 sorted by name get dense ids, top-level commands first, then each container's subcommands in the
 order of their containers. A small open-addressing
-hash table (FNV-1a over ASCII-lowercased names, linear probing) finds top-level names without
+hash table (multiplies over a name's lowercased first and last bytes, linear probing) finds top-level names without
 allocating. Only facts are carried over from the JSON; commands that exist only in Sentinel mode
 are left out, as Valkey's own server leaves them out.
 """
@@ -103,14 +103,27 @@ OVERLAY_COMMANDS = ["bgsave", "client", "commandlog", "hello", "memory", "set", 
 HIDDEN_FLAGS_FROM = {"commandlog": "slowlog"}
 
 
-def fnv1a_lower(name):
-    h = 0x811C9DC5
-    for b in name.encode():
-        if 0x41 <= b <= 0x5A:
-            b += 0x20
-        h ^= b
-        h = (h * 0x01000193) & 0xFFFFFFFF
-    return h
+NAME_HASH_HEAD_MULTIPLIER = 0x9E3779B97F4A7C15
+NAME_HASH_TAIL_MULTIPLIER = 0xC2B2AE3D27D4EB4F
+U64 = (1 << 64) - 1
+
+
+def name_hash(name):
+    """lookup.rs's NameWords::hash of a lowercase name: two words of its bytes (the first and
+    last 8; below 8, the first and last 4 in the first word and 0; below 4, the bytes
+    zero-padded and 0), each multiplied by its own constant, the first mixed with the length."""
+    data = name.lower().encode()
+    if len(data) >= 8:
+        head = int.from_bytes(data[:8], "little")
+        tail = int.from_bytes(data[-8:], "little")
+    elif len(data) >= 4:
+        head = int.from_bytes(data[:4], "little") | int.from_bytes(data[-4:], "little") << 32
+        tail = 0
+    else:
+        head, tail = int.from_bytes(data, "little"), 0
+    mixed = (((head ^ len(data)) * NAME_HASH_HEAD_MULTIPLIER) & U64) ^ (
+        (tail * NAME_HASH_TAIL_MULTIPLIER) & U64)
+    return mixed >> 32
 
 
 def rs_str(s):
@@ -383,12 +396,12 @@ def generate(json_path):
     w("")
     slots = [None] * LOOKUP_SLOTS
     for name in tops:
-        i = fnv1a_lower(name) % LOOKUP_SLOTS
+        i = name_hash(name) % LOOKUP_SLOTS
         while slots[i] is not None:
             i = (i + 1) % LOOKUP_SLOTS
         slots[i] = ids[name]
     w("/// Open-addressing table of top-level ids (`u16::MAX` = empty), probed linearly from")
-    w("/// `fnv1a_lower(name) % LOOKUP_SLOTS`.")
+    w("/// `name_hash(name) % LOOKUP_SLOTS` (lookup.rs: `NameWords::hash`).")
     w("pub(crate) const LOOKUP_SLOTS: usize = %d;" % LOOKUP_SLOTS)
     w("pub(crate) static LOOKUP: [u16; LOOKUP_SLOTS] = [")
     row = []

@@ -291,7 +291,7 @@ pub struct ClientState {
     pub close_after_reply: bool,
     /// When the next command of the current pipeline starts: the time of the read, then the end
     /// of the previous command, so each command costs one clock read. Cleared after the pass.
-    pub pipeline_clock: Option<std::time::Instant>,
+    pub pipeline_clock: Option<crate::clock::MonotonicNs>,
     /// Set by a blocking command that found nothing: the connection waits before it reads on.
     pub blocked: Option<Arc<Waiter>>,
     /// Inside MULTI or a script, where blocking commands answer at once.

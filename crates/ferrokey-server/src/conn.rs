@@ -83,7 +83,7 @@ pub async fn serve<S>(
             .net_input_bytes
             .fetch_add(n as u64, Ordering::Relaxed);
         // One clock read serves both the idle time and the first command's start.
-        let read_at = std::time::Instant::now();
+        let read_at = crate::clock::MonotonicNs::now();
         client.pipeline_clock = Some(read_at);
         handle.touch(server.unix_ms_at(read_at));
         let mut end = run_pipeline(&server, &mut client, &mut parser, &query, &mut out);

@@ -6,13 +6,13 @@
 //! emits the command's effects into the write stream while the locks are still held.
 
 use std::sync::atomic::Ordering;
-use std::time::Instant;
 
 use ferrokey_cmdtable::CommandSpec;
 use ferrokey_resp::ReplyBuf;
 use smallvec::SmallVec;
 
 use crate::client::{ClientState, Peer, Push, ReplyMode};
+use crate::clock::MonotonicNs;
 use crate::commands::registry::CommandEntry;
 use crate::commands::{Ctx, Scope};
 use crate::keyspace::{KeySlots, LockSet};
@@ -405,7 +405,10 @@ pub fn run_locked<'k>(
     effects: &mut Vec<Effect>,
 ) -> i64 {
     let reply_start = out.len();
-    let started = client.pipeline_clock.take().unwrap_or_else(Instant::now);
+    let started = client
+        .pipeline_clock
+        .take()
+        .unwrap_or_else(MonotonicNs::now);
     let effects_start = effects.len();
     // Found before the handler runs, while a key that can only be deleted still shows whether
     // it existed.
@@ -442,9 +445,9 @@ pub fn run_locked<'k>(
     if entry.spec.is_readonly() && client.handle.tracking.is_on() {
         crate::tracking::remember_read_keys(server, client, entry.spec, args);
     }
-    let ended = Instant::now();
+    let ended = MonotonicNs::now();
     client.pipeline_clock = Some(ended);
-    let elapsed_us = ended.duration_since(started).as_micros() as u64;
+    let elapsed_us = ended.micros_since(started);
     if dirty > 0 {
         Stats::add(&server.stats.dirty, dirty);
     }

@@ -10,6 +10,7 @@
 
 mod blocking;
 mod client;
+mod clock;
 mod commands;
 mod conn;
 mod dispatch;

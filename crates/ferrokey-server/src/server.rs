@@ -6,11 +6,12 @@
 //! refreshes them after CONFIG SET.
 
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicU64, AtomicUsize, Ordering};
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use parking_lot::RwLock;
 
 use crate::client::ClientRegistry;
+use crate::clock::MonotonicNs;
 use crate::commands::registry::CommandRegistry;
 use crate::keyspace::Keyspace;
 use crate::write_stream::WriteStream;
@@ -185,10 +186,10 @@ pub struct Server {
     /// maxmemory, its policy, and the memory gauge eviction reads.
     pub eviction: crate::evict::Eviction,
     pub tracking: crate::tracking::Tracking,
-    pub started_at: Instant,
+    pub started_at: MonotonicNs,
     /// Unix time in ms at `started_at`, as seen through the monotonic clock; the cron keeps it
-    /// in step with the wall clock. Lets commands derive their time from the one `Instant`
-    /// they read anyway, instead of a second clock call.
+    /// in step with the wall clock. Lets commands derive their time from the one clock reading
+    /// they take anyway, instead of a second clock call.
     unix_ms_at_start: AtomicI64,
     pub run_id: String,
     /// Seconds-resolution LRU clock (24 bits, as Redis), advanced by the cron.
@@ -245,7 +246,7 @@ impl Server {
             notify: Default::default(),
             eviction: Default::default(),
             tracking: Default::default(),
-            started_at: Instant::now(),
+            started_at: MonotonicNs::now(),
             unix_ms_at_start: AtomicI64::new(unix_time_ms()),
             run_id: random_hex_id(),
             lru_clock: AtomicU32::new(lru_clock_now()),
@@ -340,18 +341,16 @@ impl Server {
             .store(debug == ProtectedAction::Local, Ordering::Relaxed);
     }
 
-    /// Unix time in ms at `instant` (a moment since start-up).
-    pub fn unix_ms_at(&self, instant: Instant) -> i64 {
-        let since_start = instant
-            .saturating_duration_since(self.started_at)
-            .as_millis() as i64;
+    /// Unix time in ms at `reading` (a moment since start-up).
+    pub fn unix_ms_at(&self, reading: MonotonicNs) -> i64 {
+        let since_start = reading.millis_since(self.started_at) as i64;
         self.unix_ms_at_start.load(Ordering::Relaxed) + since_start
     }
 
     /// Re-anchors `unix_ms_at` on the wall clock (called by the cron), so wall-clock changes
     /// reach command times within one cron period.
     pub fn sync_clock(&self) {
-        let since_start = self.started_at.elapsed().as_millis() as i64;
+        let since_start = MonotonicNs::now().millis_since(self.started_at) as i64;
         self.unix_ms_at_start
             .store(unix_time_ms() - since_start, Ordering::Relaxed);
     }
@@ -361,7 +360,7 @@ impl Server {
     }
 
     pub fn uptime_secs(&self) -> u64 {
-        self.started_at.elapsed().as_secs()
+        MonotonicNs::now().nanos_since(self.started_at) / 1_000_000_000
     }
 
     pub fn lru_clock(&self) -> u32 {

@@ -71,7 +71,8 @@ pub struct Limit {
     hard_bytes: u64,
     soft_bytes: u64,
     soft_ms: i64,
-    /// Unix ms, read only when a soft limit is set.
+    /// Unix ms of the check; 0 until a client over its soft limit needs it (`now_ms`), so that
+    /// a publish does not read the clock for every receiver under the limit.
     now_ms: i64,
 }
 
@@ -82,7 +83,7 @@ impl Limit {
             hard_bytes: class.hard_bytes.load(Ordering::Relaxed),
             soft_bytes,
             soft_ms: (class.soft_secs.load(Ordering::Relaxed) as i64).saturating_mul(1000),
-            now_ms: if soft_bytes > 0 { unix_time_ms() } else { 0 },
+            now_ms: 0,
         }
     }
 
@@ -100,6 +101,14 @@ impl Limit {
         self.hard_bytes == 0 && self.soft_bytes == 0
     }
 
+    fn now_ms(&self) -> i64 {
+        if self.now_ms != 0 {
+            self.now_ms
+        } else {
+            unix_time_ms()
+        }
+    }
+
     /// Valkey's `checkClientOutputBufferLimits`: over the hard limit, or over the soft limit
     /// continuously for longer than its time (the clock starts the first time it is seen over).
     pub fn exceeded(&self, client: &ClientPubSub, used_bytes: u64) -> bool {
@@ -108,13 +117,14 @@ impl Limit {
         }
         if self.soft_bytes > 0 && used_bytes >= self.soft_bytes {
             let since = client.soft_limit_since_ms.load(Ordering::Relaxed);
+            let now_ms = self.now_ms();
             if since == 0 {
                 client
                     .soft_limit_since_ms
-                    .store(self.now_ms.max(1), Ordering::Relaxed);
+                    .store(now_ms.max(1), Ordering::Relaxed);
                 return false;
             }
-            return self.now_ms - since > self.soft_ms;
+            return now_ms - since > self.soft_ms;
         }
         if client.soft_limit_since_ms.load(Ordering::Relaxed) != 0 {
             client.soft_limit_since_ms.store(0, Ordering::Relaxed);
