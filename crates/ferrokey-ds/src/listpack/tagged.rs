@@ -394,6 +394,17 @@ impl Listpack {
         }
     }
 
+    /// Picks the layout for entries about to go in whose common one-byte tag is `incoming`
+    /// (`None`: they have none): an empty listpack takes theirs; a uniform one whose tag
+    /// differs writes its tags out.
+    fn prepare_layout(&mut self, incoming: Option<u8>) {
+        if self.count == 0 {
+            self.uniform = incoming;
+        } else if self.uniform.is_some() && self.uniform != incoming {
+            self.store_tags();
+        }
+    }
+
     /// Leaves the uniform layout: writes out every entry's tag.
     fn store_tags(&mut self) {
         let Some(tag) = self.uniform.take() else {
@@ -462,12 +473,7 @@ impl Listpack {
     /// Inserts `entry` so that it becomes entry `index` (<= len).
     fn insert_entry(&mut self, index: usize, entry: Entry<'_>) {
         let encoded = Encoded::new(entry);
-        let one_byte_tag = (encoded.tag_len == 1).then_some(encoded.tag[0]);
-        if self.count == 0 {
-            self.uniform = one_byte_tag;
-        } else if self.uniform.is_some() && self.uniform != one_byte_tag {
-            self.store_tags();
-        }
+        self.prepare_layout((encoded.tag_len == 1).then_some(encoded.tag[0]));
         let payload = encoded.payload(&entry);
         let tag = if self.uniform.is_some() {
             &[][..]
@@ -659,11 +665,7 @@ impl Listpack {
         if other.count == 0 {
             return;
         }
-        if self.count == 0 {
-            self.uniform = other.uniform;
-        } else if self.uniform.is_some() && self.uniform != other.uniform {
-            self.store_tags();
-        }
+        self.prepare_layout(other.uniform);
         let written_out;
         let tags = match (self.uniform, other.uniform) {
             (Some(_), _) => &[][..],
