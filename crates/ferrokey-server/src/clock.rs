@@ -52,12 +52,13 @@ mod tests {
     /// Readings advance with real time, as `Instant` measures it, and never go back.
     #[test]
     fn readings_track_elapsed_time() {
-        let (start, instant) = (MonotonicNs::now(), Instant::now());
+        // Instant's interval is read just outside ours: its start first, its end last.
+        let instant = Instant::now();
+        let start = MonotonicNs::now();
         std::thread::sleep(Duration::from_millis(20));
         let end = MonotonicNs::now();
         let measured_ns = instant.elapsed().as_nanos() as u64;
         assert!(end.nanos_since(start) >= 20_000_000);
-        // Our interval lies inside Instant's, read just outside it.
         assert!(end.nanos_since(start) <= measured_ns);
         assert_eq!(end.millis_since(start), end.nanos_since(start) / 1_000_000);
         assert_eq!(start.nanos_since(end), 0);
