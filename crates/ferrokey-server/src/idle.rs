@@ -3,13 +3,18 @@
 //! waits in `until_idle` while its worker runs every other ready task, so the messages of the
 //! publishers served meanwhile leave in the same write.
 //!
-//! A worker runtime calls `release` from its park hook (tokio runs a task woken there instead
-//! of parking). A worker that never idles still releases waiting tasks after
-//! `MAX_PASSES_BEFORE_RELEASE` request passes of its connections, which bounds the delay. One
-//! release wakes at most `MAX_RELEASED_PER_IDLE` tasks, oldest first: a publish to thousands of
-//! subscribers then becomes writes in batches, between which the worker's other clients run,
-//! instead of one queue of thousands of writes ahead of them. On a thread whose runtime has no
-//! such hook (`install` was not called: unit tests) nothing waits.
+//! A worker runtime calls `before_park` from its park hook. With tasks waiting, the first call
+//! does not release them: it wakes this thread's poller task, which makes the runtime poll its
+//! sockets without blocking and run the requests that arrived meanwhile. Only a park hook that
+//! finds no request pass ran since that poll releases the waiting tasks (tokio runs a task woken
+//! there instead of parking). On a busy worker a write thus carries the messages of every
+//! publisher whose request was already in, not only of those one `epoll_wait` returned. A worker
+//! that never idles still releases waiting tasks after `MAX_PASSES_BEFORE_RELEASE` request passes
+//! of its connections, which bounds the delay. One release wakes at most `MAX_RELEASED_PER_IDLE`
+//! tasks, oldest first: a publish to thousands of subscribers then becomes writes in batches,
+//! between which the worker's other clients run, instead of one queue of thousands of writes
+//! ahead of them. On a thread whose runtime has no such hook (`install` was not called: unit
+//! tests) nothing waits.
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -33,15 +38,48 @@ struct Deferred {
     next_ticket: u64,
     waiting: VecDeque<(u64, Waker)>,
     passes: u32,
+    /// `passes` when the park hook last woke the poller instead of releasing: while set, the
+    /// runtime is polling its sockets, and a hook that finds `passes` unchanged releases.
+    polled_at_pass: Option<u32>,
+    /// The waker of this thread's poller task, once it has run.
+    poller: Option<Waker>,
 }
 
 thread_local! {
     static DEFERRED: RefCell<Deferred> = RefCell::new(Deferred::default());
 }
 
-/// Marks this thread's runtime as one that calls `release` before parking.
-pub fn install() {
+/// Marks this thread's runtime as one that calls `before_park` before parking, and starts its
+/// poller task.
+pub fn install(runtime: &tokio::runtime::Runtime) {
     DEFERRED.with(|d| d.borrow_mut().hooked = true);
+    runtime.spawn(std::future::poll_fn(|cx| {
+        DEFERRED.with(|d| {
+            let mut d = d.borrow_mut();
+            if !d.poller.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+                d.poller = Some(cx.waker().clone());
+            }
+        });
+        Poll::<()>::Pending
+    }));
+}
+
+/// The park hook: lets the worker poll for requests that arrived while it ran, then releases
+/// the waiting tasks once a poll brought none.
+pub fn before_park() {
+    let poll_first = DEFERRED.with(|d| {
+        let mut d = d.borrow_mut();
+        if d.waiting.is_empty() || d.polled_at_pass == Some(d.passes) {
+            return None;
+        }
+        let poller = d.poller.clone()?;
+        d.polled_at_pass = Some(d.passes);
+        Some(poller)
+    });
+    match poll_first {
+        Some(poller) => poller.wake(),
+        None => release(),
+    }
 }
 
 /// Wakes the oldest tasks waiting in `until_idle` on this thread (the park hook).
@@ -49,6 +87,7 @@ pub fn release() {
     let wakers: Vec<Waker> = DEFERRED.with(|d| {
         let mut d = d.borrow_mut();
         d.passes = 0;
+        d.polled_at_pass = None;
         let n = d.waiting.len().min(MAX_RELEASED_PER_IDLE);
         let Some(&(last, _)) = n.checked_sub(1).and_then(|i| d.waiting.get(i)) else {
             return Vec::new();
@@ -129,7 +168,7 @@ mod tests {
             // Without the hook it completes at once.
             assert!(wait.as_mut().poll(&mut cx).is_ready());
 
-            install();
+            DEFERRED.with(|d| d.borrow_mut().hooked = true);
             let mut wait = Box::pin(until_idle());
             assert!(wait.as_mut().poll(&mut cx).is_pending());
             // A spurious poll (another waker of the task) does not end the wait.
@@ -168,6 +207,49 @@ mod tests {
             crowd.drain(..MAX_RELEASED_PER_IDLE);
             release();
             assert!(ready(&mut crowd).iter().all(|&r| r));
+        })
+        .join()
+        .unwrap();
+    }
+
+    #[test]
+    fn the_park_hook_polls_for_requests_before_it_releases() {
+        std::thread::spawn(|| {
+            let task = CountingWaker::new();
+            let poller = CountingWaker::new();
+            DEFERRED.with(|d| {
+                let mut d = d.borrow_mut();
+                d.hooked = true;
+                d.poller = Some(Waker::from(poller.clone()));
+            });
+            let waker = Waker::from(task.clone());
+            let mut cx = Context::from_waker(&waker);
+
+            // Nothing waits: the hook neither polls nor wakes anything.
+            before_park();
+            assert_eq!((poller.wakes(), task.wakes()), (0, 0));
+
+            let mut wait = Box::pin(until_idle());
+            assert!(wait.as_mut().poll(&mut cx).is_pending());
+            before_park();
+            assert_eq!((poller.wakes(), task.wakes()), (1, 0));
+            // The poll brought a request: poll again rather than release.
+            pass_done();
+            before_park();
+            assert_eq!((poller.wakes(), task.wakes()), (2, 0));
+            // The poll brought nothing: release.
+            before_park();
+            assert_eq!((poller.wakes(), task.wakes()), (2, 1));
+            assert!(wait.as_mut().poll(&mut cx).is_ready());
+
+            // The next waiter starts over with a poll.
+            let mut wait = Box::pin(until_idle());
+            assert!(wait.as_mut().poll(&mut cx).is_pending());
+            before_park();
+            assert_eq!((poller.wakes(), task.wakes()), (3, 1));
+            before_park();
+            assert_eq!((poller.wakes(), task.wakes()), (3, 2));
+            assert!(wait.as_mut().poll(&mut cx).is_ready());
         })
         .join()
         .unwrap();

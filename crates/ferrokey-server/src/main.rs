@@ -84,7 +84,7 @@ fn main() {
     }
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
-        .on_thread_park(idle::release)
+        .on_thread_park(idle::before_park)
         .build()
     {
         Ok(runtime) => runtime,
@@ -93,7 +93,7 @@ fn main() {
             std::process::exit(1);
         }
     };
-    idle::install();
+    idle::install(&runtime);
     let code = runtime.block_on(run_main(server));
     std::process::exit(code);
 }
@@ -152,7 +152,7 @@ fn init_logging(config: &ferrokey_config::Config) {
 fn run_worker(server: Arc<Server>, index: usize) {
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
-        .on_thread_park(idle::release)
+        .on_thread_park(idle::before_park)
         .build()
     {
         Ok(runtime) => runtime,
@@ -161,7 +161,7 @@ fn run_worker(server: Arc<Server>, index: usize) {
             std::process::exit(1);
         }
     };
-    idle::install();
+    idle::install(&runtime);
     let listeners = server.listeners.clone();
     runtime.block_on(listeners.serve_worker(server, index));
 }
