@@ -98,25 +98,7 @@ impl ReplyBuf {
     }
 
     fn header(&mut self, prefix: u8, n: i64) {
-        // Most lengths and counts have one or two digits: one copy, no division loop.
-        match n {
-            0..=9 => self
-                .buf
-                .extend_from_slice(&[prefix, b'0' + n as u8, b'\r', b'\n']),
-            10..=99 => self.buf.extend_from_slice(&[
-                prefix,
-                b'0' + (n / 10) as u8,
-                b'0' + (n % 10) as u8,
-                b'\r',
-                b'\n',
-            ]),
-            _ => {
-                self.buf.push(prefix);
-                let mut tmp = itoa_buf();
-                self.buf.extend_from_slice(fmt_i64(&mut tmp, n));
-                self.buf.extend_from_slice(b"\r\n");
-            }
-        }
+        push_header(&mut self.buf, prefix, n);
     }
 
     /// `+OK`-style status line. The text must not contain CR or LF.
@@ -353,6 +335,27 @@ impl ReplyBuf {
 
 fn itoa_buf() -> [u8; 20] {
     [0u8; 20]
+}
+
+/// Appends a RESP header line: `prefix`, the decimal `n`, CRLF (`$5\r\n`, `*3\r\n`, `:-1\r\n`).
+pub fn push_header(buf: &mut Vec<u8>, prefix: u8, n: i64) {
+    // Most lengths and counts have one or two digits: one copy, no division loop.
+    match n {
+        0..=9 => buf.extend_from_slice(&[prefix, b'0' + n as u8, b'\r', b'\n']),
+        10..=99 => buf.extend_from_slice(&[
+            prefix,
+            b'0' + (n / 10) as u8,
+            b'0' + (n % 10) as u8,
+            b'\r',
+            b'\n',
+        ]),
+        _ => {
+            buf.push(prefix);
+            let mut tmp = itoa_buf();
+            buf.extend_from_slice(fmt_i64(&mut tmp, n));
+            buf.extend_from_slice(b"\r\n");
+        }
+    }
 }
 
 /// Formats an integer into `tmp`, returning the digits.

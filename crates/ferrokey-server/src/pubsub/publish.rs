@@ -2,6 +2,7 @@
 //! after the receiver's output-buffer limit is checked (`limits`). See the parent module for
 //! the design.
 
+use std::cell::RefCell;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
@@ -51,29 +52,36 @@ impl<'a> Message<'a> {
                 Some(pattern) => &[word, pattern, channel, payload],
                 None => &[word, channel, payload],
             };
-            let mut buf =
-                Vec::with_capacity(16 + parts.iter().map(|p| p.len() + 16).sum::<usize>());
             let kind = match protocol {
                 Protocol::Resp2 => b'*',
                 Protocol::Resp3 => b'>',
             };
-            push_header(&mut buf, kind, parts.len());
-            for part in parts {
-                push_header(&mut buf, b'$', part.len());
-                buf.extend_from_slice(part);
-                buf.extend_from_slice(b"\r\n");
-            }
-            Arc::from(buf)
+            // Composed in a buffer the thread keeps, so the shared copy is the only allocation.
+            ENCODE_SCRATCH.with(|scratch| {
+                let mut buf = scratch.borrow_mut();
+                buf.clear();
+                ferrokey_resp::push_header(&mut buf, kind, parts.len() as i64);
+                for part in parts {
+                    ferrokey_resp::push_header(&mut buf, b'$', part.len() as i64);
+                    buf.extend_from_slice(part);
+                    buf.extend_from_slice(b"\r\n");
+                }
+                let encoded = Arc::from(&buf[..]);
+                if buf.capacity() > ENCODE_SCRATCH_KEEP_BYTES {
+                    *buf = Vec::new();
+                }
+                encoded
+            })
         })
         .clone()
     }
 }
 
-fn push_header(buf: &mut Vec<u8>, kind: u8, len: usize) {
-    let mut tmp = [0u8; 20];
-    buf.push(kind);
-    buf.extend_from_slice(ferrokey_resp::fmt_i64(&mut tmp, len as i64));
-    buf.extend_from_slice(b"\r\n");
+/// The scratch buffer keeps at most this much capacity after encoding a larger message.
+const ENCODE_SCRATCH_KEEP_BYTES: usize = 64 * 1024;
+
+thread_local! {
+    static ENCODE_SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Hands a message to one receiver; returns whether it counts as received.

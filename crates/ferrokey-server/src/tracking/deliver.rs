@@ -33,7 +33,7 @@ pub fn key_payload(key: &[u8]) -> Vec<u8> {
 /// The payload for several keys (a BCAST batch), in the given order.
 pub fn keys_payload<'a>(keys: impl ExactSizeIterator<Item = &'a [u8]>) -> Vec<u8> {
     let mut payload = Vec::new();
-    push_len(&mut payload, b'*', keys.len());
+    ferrokey_resp::push_header(&mut payload, b'*', keys.len() as i64);
     for key in keys {
         push_bulk(&mut payload, key);
     }
@@ -50,15 +50,8 @@ pub fn null_payload(client: &ClientHandle) -> &'static [u8] {
     }
 }
 
-fn push_len(buf: &mut Vec<u8>, kind: u8, len: usize) {
-    let mut tmp = [0u8; 20];
-    buf.push(kind);
-    buf.extend_from_slice(ferrokey_resp::fmt_i64(&mut tmp, len as i64));
-    buf.extend_from_slice(b"\r\n");
-}
-
 fn push_bulk(buf: &mut Vec<u8>, bytes: &[u8]) {
-    push_len(buf, b'$', bytes.len());
+    ferrokey_resp::push_header(buf, b'$', bytes.len() as i64);
     buf.extend_from_slice(bytes);
     buf.extend_from_slice(b"\r\n");
 }
