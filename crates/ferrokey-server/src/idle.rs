@@ -82,8 +82,8 @@ pub fn before_park() {
     }
 }
 
-/// Wakes the oldest tasks waiting in `until_idle` on this thread (the park hook).
-pub fn release() {
+/// Wakes the oldest tasks waiting in `until_idle` on this thread.
+fn release() {
     let wakers: Vec<Waker> = DEFERRED.with(|d| {
         let mut d = d.borrow_mut();
         d.passes = 0;
