@@ -338,6 +338,7 @@ fn itoa_buf() -> [u8; 20] {
 }
 
 /// Appends a RESP header line: `prefix`, the decimal `n`, CRLF (`$5\r\n`, `*3\r\n`, `:-1\r\n`).
+#[inline]
 pub fn push_header(buf: &mut Vec<u8>, prefix: u8, n: i64) {
     // Most lengths and counts have one or two digits: one copy, no division loop.
     match n {
