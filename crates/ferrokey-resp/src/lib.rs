@@ -13,6 +13,6 @@ pub mod request;
 pub mod value;
 
 pub use number::format_double;
-pub use reply::{fmt_i64, push_header, Deferred, Protocol, ReplyBuf};
+pub use reply::{fmt_i64, push_bulk, push_header, Deferred, Protocol, ReplyBuf};
 pub use request::{Args, ParserConfig, ProtocolError, Request, RequestKind, RequestParser};
 pub use value::{frame_len, parse_value, FrameError, Value, MAX_VALUE_DEPTH};

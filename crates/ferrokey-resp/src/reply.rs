@@ -147,9 +147,7 @@ impl ReplyBuf {
     pub fn bulk(&mut self, data: &[u8]) {
         // Header, data and CRLF in one growth at most.
         self.buf.reserve(data.len() + 24);
-        self.header(b'$', data.len() as i64);
-        self.buf.extend_from_slice(data);
-        self.buf.extend_from_slice(b"\r\n");
+        push_bulk(&mut self.buf, data);
     }
 
     /// A bulk string holding the decimal form of an integer (no intermediate String).
@@ -357,6 +355,14 @@ pub fn push_header(buf: &mut Vec<u8>, prefix: u8, n: i64) {
             buf.extend_from_slice(b"\r\n");
         }
     }
+}
+
+/// Appends a RESP bulk string: its `$` header, `data`, CRLF.
+#[inline]
+pub fn push_bulk(buf: &mut Vec<u8>, data: &[u8]) {
+    push_header(buf, b'$', data.len() as i64);
+    buf.extend_from_slice(data);
+    buf.extend_from_slice(b"\r\n");
 }
 
 /// Formats an integer into `tmp`, returning the digits.

@@ -71,9 +71,10 @@ pub struct Limit {
     hard_bytes: u64,
     soft_bytes: u64,
     soft_ms: i64,
-    /// Unix ms of the check; 0 until a client over its soft limit needs it (`now_ms`), so that
-    /// a publish does not read the clock for every receiver under the limit.
-    now_ms: i64,
+    /// Unix ms of the check when the caller has read it already (the cron); otherwise the clock
+    /// is read only for a client over its soft limit, so that a publish does not read it for
+    /// every receiver.
+    now_ms: Option<i64>,
 }
 
 impl Limit {
@@ -83,7 +84,15 @@ impl Limit {
             hard_bytes: class.hard_bytes.load(Ordering::Relaxed),
             soft_bytes,
             soft_ms: (class.soft_secs.load(Ordering::Relaxed) as i64).saturating_mul(1000),
-            now_ms: 0,
+            now_ms: None,
+        }
+    }
+
+    /// This limit, checked as of `now_ms`.
+    fn at(self, now_ms: i64) -> Limit {
+        Limit {
+            now_ms: Some(now_ms),
+            ..self
         }
     }
 
@@ -102,11 +111,7 @@ impl Limit {
     }
 
     fn now_ms(&self) -> i64 {
-        if self.now_ms != 0 {
-            self.now_ms
-        } else {
-            unix_time_ms()
-        }
+        self.now_ms.unwrap_or_else(unix_time_ms)
     }
 
     /// Valkey's `checkClientOutputBufferLimits`: over the hard limit, or over the soft limit
@@ -210,8 +215,8 @@ pub fn enforce_output_limits(server: &Server) {
         return;
     }
     pubsub.last_limit_check_ms.store(now_ms, Ordering::Relaxed);
-    let normal = Limit::of(&pubsub.limits.normal);
-    let subscribed = Limit::of(&pubsub.limits.pubsub);
+    let normal = Limit::of(&pubsub.limits.normal).at(now_ms);
+    let subscribed = Limit::of(&pubsub.limits.pubsub).at(now_ms);
     if normal.is_unlimited() && (subscribed.is_unlimited() || pubsub.subscribed_clients() == 0) {
         return;
     }
@@ -241,13 +246,13 @@ mod tests {
             hard_bytes: 100,
             soft_bytes: 50,
             soft_ms: 1000,
-            now_ms: 10_000,
+            now_ms: Some(10_000),
         };
         assert!(limit.exceeded(&client, 100));
         assert!(!limit.exceeded(&client, 60));
-        limit.now_ms += 1000;
+        limit = limit.at(11_000);
         assert!(!limit.exceeded(&client, 60));
-        limit.now_ms += 1;
+        limit = limit.at(11_001);
         assert!(limit.exceeded(&client, 60));
         // Dropping under the soft limit restarts the clock.
         assert!(!limit.exceeded(&client, 10));
@@ -256,7 +261,7 @@ mod tests {
             hard_bytes: 0,
             soft_bytes: 0,
             soft_ms: 0,
-            now_ms: 0,
+            now_ms: None,
         };
         assert!(unlimited.is_unlimited());
         assert!(!unlimited.exceeded(&client, u64::MAX));

@@ -62,9 +62,7 @@ impl<'a> Message<'a> {
                 buf.clear();
                 ferrokey_resp::push_header(&mut buf, kind, parts.len() as i64);
                 for part in parts {
-                    ferrokey_resp::push_header(&mut buf, b'$', part.len() as i64);
-                    buf.extend_from_slice(part);
-                    buf.extend_from_slice(b"\r\n");
+                    ferrokey_resp::push_bulk(&mut buf, part);
                 }
                 let encoded = Arc::from(&buf[..]);
                 if buf.capacity() > ENCODE_SCRATCH_KEEP_BYTES {

@@ -26,7 +26,7 @@ const MESSAGE_HEAD: &[u8] = b"*3\r\n$7\r\nmessage\r\n$20\r\n__redis__:invalidate
 pub fn key_payload(key: &[u8]) -> Vec<u8> {
     let mut payload = Vec::with_capacity(key.len() + 16);
     payload.extend_from_slice(b"*1\r\n");
-    push_bulk(&mut payload, key);
+    ferrokey_resp::push_bulk(&mut payload, key);
     payload
 }
 
@@ -35,7 +35,7 @@ pub fn keys_payload<'a>(keys: impl ExactSizeIterator<Item = &'a [u8]>) -> Vec<u8
     let mut payload = Vec::new();
     ferrokey_resp::push_header(&mut payload, b'*', keys.len() as i64);
     for key in keys {
-        push_bulk(&mut payload, key);
+        ferrokey_resp::push_bulk(&mut payload, key);
     }
     payload
 }
@@ -48,12 +48,6 @@ pub fn null_payload(client: &ClientHandle) -> &'static [u8] {
     } else {
         b"$-1\r\n"
     }
-}
-
-fn push_bulk(buf: &mut Vec<u8>, bytes: &[u8]) {
-    ferrokey_resp::push_header(buf, b'$', bytes.len() as i64);
-    buf.extend_from_slice(bytes);
-    buf.extend_from_slice(b"\r\n");
 }
 
 fn is_resp3(client: &ClientHandle) -> bool {
@@ -77,10 +71,7 @@ pub fn send(server: &Server, client: &Arc<ClientHandle>, payload: &[u8], executi
                 client.tracking.mark_redirect_broken();
                 if is_resp3(client) {
                     let mut message = b">2\r\n$21\r\ntracking-redir-broken\r\n".to_vec();
-                    let mut tmp = [0u8; 20];
-                    message.push(b':');
-                    message.extend_from_slice(ferrokey_resp::fmt_i64(&mut tmp, redirect as i64));
-                    message.extend_from_slice(b"\r\n");
+                    ferrokey_resp::push_header(&mut message, b':', redirect as i64);
                     crate::pubsub::push_message(server, client, message, executing);
                 }
                 return;
